@@ -1,0 +1,6 @@
+"""In-spec test."""
+
+
+def in_spec(cd_nm: float, target_nm: float, tolerance_pct: float) -> bool:
+    """True when |CD - T| <= T * tol / 100."""
+    raise NotImplementedError("ex02: compare")
