@@ -54,16 +54,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Chapter demos are packages named chNN_demo inside chapters/NN-slug/demo: unique names, so
+    every chapter's demo is importable in the one pytest process that runs the whole suite, and
+    from conftest files, which load before ``pytest_configure``."""
+    for demo in sorted(early_config.rootpath.glob("chapters/*/demo")):
+        if str(demo) not in sys.path:
+            sys.path.append(str(demo))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): points this graded test is worth")
     config.addinivalue_line("markers", "services: needs a live local service (PostgreSQL, Redis…)")
-    root = config.rootpath
-    config.stash[_IMPL_KEY] = Implementation.named(config.getoption("impl"), root)
-    # Chapter demos are packages named chNN_demo inside chapters/NN-slug/demo: unique names, so
-    # every chapter's demo is importable in the one pytest process that runs the whole suite.
-    for demo in sorted(root.glob("chapters/*/demo")):
-        if str(demo) not in sys.path:
-            sys.path.append(str(demo))
+    config.stash[_IMPL_KEY] = Implementation.named(config.getoption("impl"), config.rootpath)
     report_path = config.getoption("grade_report")
     if report_path:
         # Opened now, before any exercise code runs, so the sandbox can refuse every later open.

@@ -1,0 +1,1 @@
+"""Logic behind the routes: plain functions, testable without a request."""
