@@ -8,6 +8,7 @@ import re
 import threading
 
 import pytest
+
 from ch01_demo import create_app
 from ch01_demo.config import DEV_SECRET_KEY, ConfigError, config_from_env
 from ch01_demo.request_log import json_formatter

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask
+
 from ch01_demo.api import ProblemApi
 from ch01_demo.errors import register_error_handlers
-from flask import Flask
 
 HINT = (
     "Collect the vendor versions from request.accept_mimetypes (quality > 0, best first), then "

@@ -1,0 +1,1 @@
+"""Business logic behind the thin API layer: queries, pagination, cursors, bulk creation."""
