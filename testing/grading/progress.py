@@ -76,9 +76,9 @@ class CheckView:
         for name in selected:
             self.runner.run_trusted("exercises", name, on_result)
         self.state.save()
-        print(self.render(changes))
+        print(self.render(changes, selected))
 
-    def render(self, changes: list[str]) -> str:
+    def render(self, changes: list[str], selected: list[str]) -> str:
         lines = [""]
         total = most = 0.0
         solved = count = 0
@@ -96,11 +96,14 @@ class CheckView:
         lines.append(f"{'Course':<36} [{_bar(total, most)}] {solved}/{count} solved, "
                      f"{total:g}/{most:g} points")
         lines += [f"  {change}" for change in changes]
-        lines += self._next_step()
+        lines += self._next_step(selected)
         return "\n".join(lines)
 
-    def _next_step(self) -> list[str]:
-        for exercise in self.course.exercises():
+    def _next_step(self, selected: list[str]) -> list[str]:
+        """The first unsolved exercise of the chapters just checked, else of the whole course."""
+        chosen = [e for e in self.course.exercises() if e.chapter in selected]
+        others = [e for e in self.course.exercises() if e.chapter not in selected]
+        for exercise in chosen + others:
             result = self.results.get(exercise.key)
             remembered = self.state.exercises.get(exercise.key)
             if result is None and remembered and remembered.get("solved"):

@@ -9,7 +9,7 @@ imported; from then on the exercise code may
 - list folders only inside the allowed roots (the sandbox, the interpreter's trees);
 - write, create, rename or delete only inside the scratch folder;
 - connect only to loopback addresses (the course's local services);
-- not start processes, send signals to other processes, or install further audit hooks.
+- not start processes or send signals to other processes.
 
 A refused operation raises ``PermissionError``, which fails the test that caused it. This stops
 accidents and the plain attacks of the grading tests (searching the disk for the answers,
@@ -32,11 +32,14 @@ _PROCESS_EVENTS = {
     "os.exec", "os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.system",
     "subprocess.Popen", "pty.spawn", "os.startfile",
 }
+# Events whose path arguments all change: the first two of (path) or (src, dst).
 _MUTATION_EVENTS = {
     "os.remove", "os.rmdir", "os.rename", "os.mkdir", "os.chmod", "os.chown", "os.link",
-    "os.symlink", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move", "shutil.copyfile",
-    "shutil.copytree", "os.chflags", "os.lchown", "os.setxattr", "os.removexattr",
+    "os.symlink", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move", "os.chflags",
+    "os.lchown", "os.setxattr", "os.removexattr",
 }
+# Copies change only their destination; reading the source is an ordinary read.
+_COPY_EVENTS = {"shutil.copyfile", "shutil.copymode", "shutil.copystat", "shutil.copytree"}
 _LISTING_EVENTS = {"os.listdir", "os.scandir", "glob.glob", "os.fwalk"}
 
 
@@ -122,6 +125,12 @@ class _Guard:
             path = self._path(args[0] if args and args[0] not in (None, "") else ".")
             if path is not None and not self._listable(path):
                 raise Violation(f"grading sandbox: listing {path} is not allowed")
+        elif event in _COPY_EVENTS:
+            source, target = self._path(args[0]), self._path(args[1])
+            if source is not None and not self._readable(source):
+                raise Violation(f"grading sandbox: reading {source} is not allowed")
+            if target is not None and not _within(target, self.scratch):
+                raise Violation(f"grading sandbox: changing {target} is not allowed")
         elif event in _MUTATION_EVENTS:
             for value in args[:2]:
                 path = self._path(value) if isinstance(value, (str, bytes, os.PathLike)) else None
@@ -134,8 +143,6 @@ class _Guard:
                 raise Violation("grading sandbox: signalling other processes is not allowed")
         elif event == "socket.connect":
             self._check_address(args[1])
-        elif event == "sys.addaudithook":
-            raise Violation("grading sandbox: audit hooks cannot be added")
 
     @staticmethod
     def _check_address(address) -> None:
