@@ -43,12 +43,8 @@ $(STAMP): requirements.txt testing/pyproject.toml $(wildcard $(PLATFORM)/pyproje
 venv: $(STAMP)
 
 run: venv
-	@if [ -f $(PLATFORM)/src/litho_platform/__init__.py ]; then \
-		$(MAKE) --no-print-directory -C $(PLATFORM) run PORT=$(PORT) BIN=$(abspath $(BIN)); \
-	else \
-		echo "The litho platform is not built yet: running chapter 01's demo instead."; \
-		$(MAKE) --no-print-directory demo CH=01; \
-	fi
+	@$(BIN)/flask --app litho_platform db upgrade
+	@PORT=$(PORT) $(BIN)/python -m litho_platform
 
 test: venv lint
 	$(BIN)/python -m pytest

@@ -1,0 +1,1 @@
+"""Business logic behind the thin API resources: users, tokens, datasets, analyses, health."""

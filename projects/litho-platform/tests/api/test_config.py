@@ -1,0 +1,88 @@
+"""Typed configuration from the environment; production refuses unsafe secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from litho_platform import create_app
+from litho_platform.config import INSECURE_DEV_SECRET, ConfigError, Settings
+
+STRONG = "s" * 40
+
+
+def test_settings_read_the_environment():
+    settings = Settings.from_env(
+        {"APP_ENV": "Production", "MAX_UPLOAD_MB": "64", "PORT": "9000", "REDIS_URL": " "}
+    )
+    assert settings.app_env == "production"
+    assert settings.max_upload_mb == 64
+    assert settings.port == 9000
+    assert settings.redis_url is None
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"APP_ENV": "staging"}, "APP_ENV must be one of"),
+        ({"MAX_UPLOAD_MB": "lots"}, "MAX_UPLOAD_MB must be an integer"),
+        ({"PORT": "0"}, "PORT must be at least 1"),
+    ],
+)
+def test_malformed_settings_are_refused(environ, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(environ)
+
+
+@pytest.mark.parametrize(
+    ("secrets", "message"),
+    [
+        ({}, "SECRET_KEY is required in production; JWT_SECRET_KEY is required"),
+        ({"SECRET_KEY": INSECURE_DEV_SECRET, "JWT_SECRET_KEY": STRONG}, "development default"),
+        ({"SECRET_KEY": STRONG, "JWT_SECRET_KEY": "short"}, "at least 32 characters"),
+    ],
+)
+def test_production_refuses_missing_default_or_short_secrets(
+    monkeypatch, tmp_path, secrets, message
+):
+    monkeypatch.setenv("APP_ENV", "production")
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_production_starts_with_real_secrets(monkeypatch, tmp_path):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    monkeypatch.setenv("JWT_SECRET_KEY", "j" * 40)
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert not app.testing
+    assert app.config["PROPAGATE_EXCEPTIONS"] is False
+    assert app.config["ARGON2_PROFILE"] == "RFC_9106_LOW_MEMORY"
+
+
+def test_embedded_defaults(app):
+    config = app.config
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{app.instance_path}/litho.sqlite3"
+    assert config["CACHE_TYPE"] == "SimpleCache"
+    assert config["CACHE_KEY_PREFIX"] == "litho:"
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["CELERY"]["task_always_eager"] is True
+    assert app.extensions["celery"].conf.task_always_eager is True
+    assert config["MAX_CONTENT_LENGTH"] == 32 * 1024 * 1024
+
+
+def test_external_services_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/elsewhere.sqlite3")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
+    monkeypatch.setenv("CELERY_BROKER_URL", "amqp://broker.internal//")
+    monkeypatch.setenv("MAX_UPLOAD_MB", "100")
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
+    config = app.config
+    assert config["SQLALCHEMY_DATABASE_URI"].endswith("elsewhere.sqlite3")
+    assert config["CACHE_TYPE"] == "RedisCache"
+    assert config["CACHE_REDIS_URL"] == "redis://cache.internal:6379/0"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/0"
+    assert config["CELERY"]["task_always_eager"] is False
+    assert app.extensions["celery"].conf.broker_url == "amqp://broker.internal//"
+    assert config["MAX_CONTENT_LENGTH"] == 100 * 1024 * 1024
