@@ -82,17 +82,19 @@ class CheckView:
         lines = [""]
         total = most = 0.0
         solved = count = 0
+        planned = self.runner.planned()
         for chapter in self.course.chapters():
             exercises = self.course.exercises(chapter)
             entries = [self.state.exercises.get(e.key, {}) for e in exercises]
             points = sum(e.get("points", 0.0) for e in entries)
-            chapter_most = sum(e.get("max_points", 0.0) for e in entries)
+            chapter_most = sum(t["points"] for e in exercises for t in planned.get(e.key, []))
             done = sum(1 for e in entries if e.get("solved"))
             total, most = total + points, most + chapter_most
             solved, count = solved + done, count + len(exercises)
             known = "" if all(entries) else "  (not checked yet)"
             lines.append(f"{chapter:<36} [{_bar(points, chapter_most)}] "
-                         f"{done}/{len(exercises)} solved{known}")
+                         f"{done}/{len(exercises)} solved, {points:g}/{chapter_most:g} points"
+                         f"{known}")
         lines.append(f"{'Course':<36} [{_bar(total, most)}] {solved}/{count} solved, "
                      f"{total:g}/{most:g} points")
         lines += [f"  {change}" for change in changes]

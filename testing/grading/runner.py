@@ -177,6 +177,10 @@ class Runner:
                 self._collected[key] = grouped
         return self._collected[key]
 
+    def planned(self) -> dict[str, list[dict]]:
+        """Every graded test of the whole course, collected once per runner."""
+        return self.collect(self.course.root, [e.test_file for e in self.course.exercises()])
+
     # --- running --------------------------------------------------------------------------------
 
     def run_trusted(self, impl: str, chapter: str | None = None,
@@ -184,10 +188,9 @@ class Runner:
         """Grade ``solutions`` or the trainee's own ``exercises`` in place, a chapter a process."""
         started = time.monotonic()
         exercises = self.course.exercises(chapter)
-        planned = self.collect(self.course.root, [e.test_file for e in exercises])
         results = self._run_units(
             _group(exercises, by_chapter=True), lambda unit: self._run_in_place(unit, impl),
-            planned, progress,
+            self.planned(), progress,
         )
         return GradeResult(impl, results, time.monotonic() - started)
 
