@@ -210,6 +210,24 @@ def test_only_the_chosen_features_are_there(baked: tuple[Path, dict[str, str]]) 
     }
 
 
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        if "==" in line and not line.lstrip().startswith("#"):
+            name, version = line.split(";")[0].strip().split("==")
+            pins[name.lower().replace("_", "-")] = version
+    return pins
+
+
+def test_pins_are_the_repositorys(baked: tuple[Path, dict[str, str]]) -> None:
+    """A bake's tests run with this repository's interpreter: its pins must be ours."""
+    project, _ = baked
+    ours = _pins(Path(__file__).parents[2] / "requirements.txt")
+    theirs = _pins(project / "requirements.txt") | _pins(project / "requirements-dev.txt")
+    assert theirs
+    assert {name: ours.get(name) for name in theirs} == theirs
+
+
 def test_ruff_is_clean(baked: tuple[Path, dict[str, str]]) -> None:
     project, _ = baked
     assert_ok(run([str(TOOLS / "ruff"), "check", "--no-cache", "."], project))
