@@ -26,7 +26,9 @@ help:
 	@echo "make new-exercise CH=NN NAME=slug"
 	@echo "make new-service [ARGS=...]      bake the service template"
 	@echo "make load                        locust against a running platform"
+	@echo "make run-stack                   the platform on PostgreSQL, Redis and a Celery worker"
 	@echo "make bench-litho                 analysis engine benchmark"
+	@echo "make bench-api                   API throughput against a bare endpoint"
 
 $(STAMP): requirements.txt testing/pyproject.toml $(wildcard $(PLATFORM)/pyproject.toml)
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is required (python3.11 or python3 on PATH)"; exit 1; }
@@ -88,8 +90,13 @@ bench-litho: venv
 	@test -f $(PLATFORM)/benchmarks/bench_litho.py || { echo "the engine benchmark is not written yet"; exit 1; }
 	$(BIN)/python $(PLATFORM)/benchmarks/bench_litho.py
 
-run-stack bench-api:
-	@echo "make $@: the production stack (PostgreSQL, Redis, Celery worker) is not built yet"; exit 1
+# The production shape on one machine: gunicorn (2 workers), a Celery worker and beat on the
+# local PostgreSQL and Redis (DATABASE_URL, REDIS_URL, CELERY_BROKER_URL override); Ctrl-C stops all.
+run-stack: venv
+	@PORT=$(PORT) $(BIN)/python $(PLATFORM)/scripts/run_stack.py
+
+bench-api: venv
+	$(BIN)/python $(PLATFORM)/scripts/bench_api.py
 
 # Re-pin the environment after editing requirements.in (needs network access to the package index).
 lock:
