@@ -31,6 +31,7 @@ SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.js
 PATH_VARIABLES = {
     "dataset_id": "datasetId",
     "analysis_id": "analysisId",
+    "batch_id": "batchId",
     "user_id": "userId",
     "kind": "plotKind",
     "fmt": "plotFormat",
@@ -43,6 +44,7 @@ VARIABLES = {
     "refreshToken": "",
     "datasetId": "1",
     "analysisId": "1",
+    "batchId": "1",
     "userId": "1",
     "plotKind": "process-window",
     "plotFormat": "svg",
@@ -77,6 +79,9 @@ SAVE_RESPONSE = {
     ],
     ("post", "/api/v1/analyses"): [
         'pm.collectionVariables.set("analysisId", pm.response.json().id);'
+    ],
+    ("post", "/api/v1/analyses/batch"): [
+        'pm.collectionVariables.set("batchId", pm.response.json().id);'
     ],
 }
 

@@ -8,21 +8,23 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, inspect
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from litho_platform import commands, errors, observability
+from litho_platform import commands, errors, local_cache, metrics, observability
 from litho_platform.api import register_api
 from litho_platform.config import ConfigError, Settings, check_config
 from litho_platform.extensions import cache, db, jwt, limiter, migrate
 from litho_platform.services import tokens, users
 from litho_platform.tasks import celery_init_app
 
-# The project folder (editable install): Alembic scripts and, unless INSTANCE_PATH says
-# otherwise, the instance folder with the SQLite database and the stored datasets.
+# The project folder (editable install): unless INSTANCE_PATH says otherwise, the instance
+# folder with the SQLite database and the stored datasets.
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-MIGRATIONS_DIR = PROJECT_DIR / "migrations"
 DEFAULT_INSTANCE_DIR = PROJECT_DIR / "instance"
+# How long a gunicorn worker serves a finished analysis's document from its own memory before
+# asking Redis again: the bound on seeing an analysis deleted through another worker.
+LOCAL_VIEW_SECONDS = 10
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -43,11 +45,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         ),
     )
     configure(app, settings, overrides)
+    trust_proxies(app)
+    local_cache.install(
+        app,
+        auth=(app.config["AUTH_CACHE_SECONDS"], 10_000),
+        views=(LOCAL_VIEW_SECONDS, 1_024),
+    )
     observability.configure_logging(app)
     observability.register_request_hooks(app)
     register_extensions(app)
     errors.register_error_handlers(app)
     register_api(app)
+    metrics.register_metrics_endpoint(app)
     commands.register_commands(app)
     bootstrap_admin(app)
     return app
@@ -63,19 +72,37 @@ def configure(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -> N
     check_config(app.config)
 
 
-@event.listens_for(Engine, "connect")
+def trust_proxies(app: Flask) -> None:
+    """Behind nginx or an ingress, take the client's address (and scheme, host...) from the
+    X-Forwarded-* headers that PROXY_FIX counts of proxies set; with none configured, the
+    headers are ignored, since any client could forge them. Rate limits key on this address."""
+    hops = app.config["PROXY_FIX"]
+    if any(hops.values()):
+        counts = {f"x_{name}": count for name, count in hops.items()}
+        app.wsgi_app = ProxyFix(app.wsgi_app, **counts)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked on each connection.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _enforce_sqlite_foreign_keys(app: Flask) -> None:
+    # On this app's engines only: a listener on every Engine would change the behaviour of any
+    # other SQLite database in the process (another app's, a test's).
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", _sqlite_pragmas)
 
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    _enforce_sqlite_foreign_keys(app)
     migrate.init_app(
-        app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True
+        app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True, compare_type=True
     )
     jwt.init_app(app)
     tokens.register_jwt_callbacks(jwt)

@@ -11,6 +11,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
+
+from celery.schedules import crontab
 
 ENVIRONMENTS = ("development", "testing", "production")
 
@@ -19,6 +22,15 @@ INSECURE_DEV_SECRET = "insecure-development-secret-do-not-use-in-production"
 MIN_SECRET_LENGTH = 32
 
 ROLE_TIERS = ("admin", "engineer", "viewer", "anonymous")
+
+# The Alembic scripts sit beside the package in the project folder (editable install); an image
+# that installs the package elsewhere points MIGRATIONS_DIR (or --directory) at its copy.
+DEFAULT_MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+# Werkzeug ProxyFix: how many proxies in front of the app may set each X-Forwarded-* header.
+PROXY_FIX_HEADERS = ("for", "proto", "host", "port", "prefix")
+
+RETENTION_TASK = "litho_platform.delete_expired_datasets"
 
 
 class ConfigError(RuntimeError):
@@ -49,7 +61,9 @@ class Settings:
 
     ``database_url`` None means SQLite in the instance folder; ``celery_broker_url`` None means
     analysis jobs run in-process (Celery eager mode); ``redis_url`` None means the in-process
-    cache and in-memory rate-limit counters.
+    cache and in-memory rate-limit counters. Time limits and timeouts are in seconds;
+    ``retention_days`` 0 keeps datasets forever; ``worker_metrics_port`` 0 turns the Celery
+    worker's metrics endpoint off; ``auth_cache_seconds`` 0 checks every token in the database.
     """
 
     app_env: str = "development"
@@ -75,6 +89,18 @@ class Settings:
     admin_username: str | None = None
     admin_password: str | None = None
     admin_email: str | None = None
+    migrations_dir: str | None = None
+    db_pool_size: int = 5
+    db_max_overflow: int = 5
+    db_pool_timeout_s: int = 10
+    proxy_fix: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
+    analysis_soft_time_limit_s: int = 240
+    analysis_time_limit_s: int = 270
+    celery_visibility_timeout_s: int = 600
+    retention_days: int = 30
+    prometheus_multiproc_dir: str | None = None
+    worker_metrics_port: int = 9808
+    auth_cache_seconds: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -111,27 +137,121 @@ class Settings:
             admin_username=_text(env, "LITHO_ADMIN_USERNAME"),
             admin_password=_text(env, "LITHO_ADMIN_PASSWORD"),
             admin_email=_text(env, "LITHO_ADMIN_EMAIL"),
+            migrations_dir=_text(env, "MIGRATIONS_DIR"),
+            db_pool_size=_integer(env, "DB_POOL_SIZE", defaults.db_pool_size),
+            db_max_overflow=_integer(
+                env, "DB_MAX_OVERFLOW", defaults.db_max_overflow, minimum=0
+            ),
+            db_pool_timeout_s=_integer(env, "DB_POOL_TIMEOUT", defaults.db_pool_timeout_s),
+            proxy_fix=(
+                _integer(env, "PROXY_FIX_X_FOR", 0, minimum=0),
+                _integer(env, "PROXY_FIX_X_PROTO", 0, minimum=0),
+                _integer(env, "PROXY_FIX_X_HOST", 0, minimum=0),
+                _integer(env, "PROXY_FIX_X_PORT", 0, minimum=0),
+                _integer(env, "PROXY_FIX_X_PREFIX", 0, minimum=0),
+            ),
+            analysis_soft_time_limit_s=_integer(
+                env, "ANALYSIS_SOFT_TIME_LIMIT", defaults.analysis_soft_time_limit_s
+            ),
+            analysis_time_limit_s=_integer(
+                env, "ANALYSIS_TIME_LIMIT", defaults.analysis_time_limit_s
+            ),
+            celery_visibility_timeout_s=_integer(
+                env, "CELERY_VISIBILITY_TIMEOUT", defaults.celery_visibility_timeout_s
+            ),
+            retention_days=_integer(env, "RETENTION_DAYS", defaults.retention_days, minimum=0),
+            prometheus_multiproc_dir=_text(env, "PROMETHEUS_MULTIPROC_DIR"),
+            worker_metrics_port=_integer(
+                env, "WORKER_METRICS_PORT", defaults.worker_metrics_port, minimum=0
+            ),
+            auth_cache_seconds=_integer(
+                env, "AUTH_CACHE_SECONDS", defaults.auth_cache_seconds, minimum=0
+            ),
         )
+
+    def _database_options(self) -> dict[str, object]:
+        # A pooled connection can die under the app (a database restart, a proxy's idle
+        # timeout): pre-ping replaces it instead of failing the request that draws it.
+        options: dict[str, object] = {"pool_pre_ping": True}
+        if self.database_url and not self.database_url.startswith("sqlite"):
+            options.update(
+                pool_size=self.db_pool_size,
+                max_overflow=self.db_max_overflow,
+                pool_timeout=self.db_pool_timeout_s,
+                pool_recycle=1800,
+            )
+        return options
+
+    def _celery_config(self) -> dict[str, object]:
+        eager = self.celery_broker_url is None
+        broker = self.celery_broker_url or "memory://"
+        celery: dict[str, object] = {
+            "broker_url": broker,
+            "task_always_eager": eager,
+            "task_ignore_result": True,
+            "broker_connection_retry_on_startup": True,
+            # A message is acknowledged once its task has finished, and given back to the
+            # broker when the process running it dies: a worker killed mid-analysis loses
+            # nothing. Prefetching one message at a time keeps a busy worker from holding
+            # queued analyses that an idle one could run.
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            # After a lost broker connection the broker redelivers unacknowledged messages to
+            # another worker; stopping the tasks of that connection keeps them from running twice.
+            "worker_cancel_long_running_tasks_on_connection_loss": True,
+            "task_soft_time_limit": self.analysis_soft_time_limit_s,
+            "task_time_limit": self.analysis_time_limit_s,
+            # A request must not hang on a broker that is down: a few quick tries, then 503.
+            "task_publish_retry_policy": {
+                "max_retries": 2,
+                "interval_start": 0,
+                "interval_step": 0.5,
+                "interval_max": 1,
+            },
+            "beat_schedule": {},
+        }
+        if broker.startswith(("redis://", "rediss://")):
+            # Redis redelivers a message nobody acknowledged after the visibility timeout: it
+            # must outlast the hard time limit, or a slow analysis would run twice. The sweep
+            # settings make a restarted worker find abandoned messages within seconds of it.
+            celery["broker_transport_options"] = {
+                "visibility_timeout": self.celery_visibility_timeout_s,
+                "unacked_restore_interval": 1,
+                "unacked_restore_throttle": 5,
+                "socket_timeout": 10,
+                "socket_connect_timeout": 2,
+            }
+        if self.celery_result_backend:
+            celery["result_backend"] = self.celery_result_backend
+        if self.retention_days:
+            celery["beat_schedule"] = {
+                "delete-expired-datasets": {
+                    "task": RETENTION_TASK,
+                    "schedule": crontab(minute=17),
+                }
+            }
+        return celery
 
     def flask_config(self) -> dict[str, object]:
         """Flask config keys for these settings (SQLALCHEMY_DATABASE_URI None: instance SQLite)."""
         testing = self.app_env == "testing"
         production = self.app_env == "production"
         fallback_secret = None if production else INSECURE_DEV_SECRET
-        eager = self.celery_broker_url is None
-        celery: dict[str, object] = {
-            "broker_url": self.celery_broker_url or "memory://",
-            "task_always_eager": eager,
-            "task_ignore_result": True,
-            "broker_connection_retry_on_startup": True,
-        }
-        if self.celery_result_backend:
-            celery["result_backend"] = self.celery_result_backend
         cache: dict[str, object] = (
-            {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": self.redis_url}
+            {
+                # Flask-Caching's RedisCache, made to treat an unreachable Redis as a miss.
+                "CACHE_TYPE": "litho_platform.cache_backend.TolerantRedisCache",
+                "CACHE_REDIS_URL": self.redis_url,
+                "CACHE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            }
             if self.redis_url
             else {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
         )
+        limiter_storage = self.ratelimit_storage_uri or self.redis_url or "memory://"
+        if limiter_storage.startswith(("redis://", "rediss://")):
+            # The same Redis, counted in one round trip per request (rate_limit_storage.py).
+            limiter_storage = f"litho+{limiter_storage}"
         return {
             "APP_ENV": self.app_env,
             "TESTING": testing,
@@ -146,8 +266,17 @@ class Settings:
             "JWT_TOKEN_LOCATION": ["headers"],
             "JWT_ALGORITHM": "HS256",
             "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": self._database_options(),
+            "MIGRATIONS_DIR": self.migrations_dir or str(DEFAULT_MIGRATIONS_DIR),
+            "PROXY_FIX": dict(zip(PROXY_FIX_HEADERS, self.proxy_fix, strict=True)),
             "REDIS_URL": self.redis_url,
-            "CELERY": celery,
+            "CELERY": self._celery_config(),
+            "ANALYSIS_SOFT_TIME_LIMIT": self.analysis_soft_time_limit_s,
+            "ANALYSIS_TIME_LIMIT": self.analysis_time_limit_s,
+            "RETENTION_DAYS": self.retention_days,
+            "PROMETHEUS_MULTIPROC_DIR": self.prometheus_multiproc_dir,
+            "WORKER_METRICS_PORT": self.worker_metrics_port,
+            "AUTH_CACHE_SECONDS": self.auth_cache_seconds,
             "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
             "MAX_DATASET_ROWS": self.max_dataset_rows,
             **cache,
@@ -155,7 +284,15 @@ class Settings:
             "CACHE_KEY_PREFIX": "litho:",
             "CACHE_DEFAULT_TIMEOUT": 3600,
             "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri or self.redis_url or "memory://",
+            "RATELIMIT_STORAGE_URI": limiter_storage,
+            # Without this, a Redis outage would fail every limited request. With it, the limits
+            # hold per process until Redis answers again (Flask-Limiter re-checks it with a
+            # growing back-off): the API stays up and a single client still cannot flood it.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": not limiter_storage.startswith("memory"),
+            "RATELIMIT_STORAGE_OPTIONS": (
+                {} if limiter_storage.startswith("memory")
+                else {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+            ),
             "RATE_LIMITS": {
                 "admin": self.rate_limit_admin,
                 "engineer": self.rate_limit_engineer,
@@ -181,7 +318,9 @@ def check_config(config: Mapping[str, object]) -> None:
 
     In production both SECRET_KEY and JWT_SECRET_KEY must be set, differ from the development
     fallback and be at least MIN_SECRET_LENGTH characters; TESTING must be off. Every
-    environment needs known rate-limit tiers.
+    environment needs known rate-limit tiers. With a broker, a result backend is required (the
+    batch endpoint's chord waits on it), the soft time limit must come before the hard one, and
+    a Redis broker's visibility timeout must outlast the hard limit.
     """
     problems = []
     if config.get("APP_ENV") not in ENVIRONMENTS:
@@ -200,5 +339,21 @@ def check_config(config: Mapping[str, object]) -> None:
     tiers = config.get("RATE_LIMITS")
     if not isinstance(tiers, Mapping) or set(tiers) != set(ROLE_TIERS):
         problems.append(f"RATE_LIMITS must name exactly the tiers {', '.join(ROLE_TIERS)}")
+    problems.extend(_celery_problems(config.get("CELERY") or {}))
     if problems:
         raise ConfigError("; ".join(problems))
+
+
+def _celery_problems(celery: Mapping[str, object]) -> list[str]:
+    problems = []
+    soft, hard = celery.get("task_soft_time_limit"), celery.get("task_time_limit")
+    if soft is not None and hard is not None and soft >= hard:
+        problems.append("ANALYSIS_SOFT_TIME_LIMIT must be below ANALYSIS_TIME_LIMIT")
+    if celery.get("task_always_eager"):
+        return problems
+    if not celery.get("result_backend"):
+        problems.append("CELERY_RESULT_BACKEND is required with CELERY_BROKER_URL")
+    visibility = (celery.get("broker_transport_options") or {}).get("visibility_timeout")
+    if visibility is not None and hard is not None and visibility <= hard:
+        problems.append("CELERY_VISIBILITY_TIMEOUT must exceed ANALYSIS_TIME_LIMIT")
+    return problems

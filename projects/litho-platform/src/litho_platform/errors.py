@@ -75,6 +75,13 @@ class UnprocessableError(ProblemError):
     status, code = 422, "unprocessable"
 
 
+class ServiceUnavailableError(ProblemError):
+    """A service the request needs is down; the client may retry after ``RETRY_AFTER_S``."""
+
+    status, code = 503, "service_unavailable"
+    RETRY_AFTER_S = 30
+
+
 def _code_for(status: int) -> str:
     return re.sub(r"[^a-z]+", "_", HTTPStatus(status).phrase.lower()).strip("_")
 
@@ -121,7 +128,14 @@ def _validation_errors(data: object) -> list[dict[str, Any]] | None:
 
 
 def _handle_problem(error: ProblemError) -> Response:
-    return problem_response(error.status, error.detail, code=error.code, errors=error.errors)
+    headers = (
+        {"Retry-After": str(error.RETRY_AFTER_S)}
+        if isinstance(error, ServiceUnavailableError)
+        else None
+    )
+    return problem_response(
+        error.status, error.detail, code=error.code, errors=error.errors, headers=headers
+    )
 
 
 def _handle_http_exception(error: HTTPException) -> Response:

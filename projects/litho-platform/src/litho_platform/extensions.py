@@ -10,6 +10,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+# rate_limit_storage registers the litho+redis:// scheme that config.py gives the limiter.
+from litho_platform import rate_limit_storage  # noqa: F401
 from litho_platform.limits import rate_limit_key
 
 # Named constraints let Alembic drop and alter them, which SQLite's batch mode needs.

@@ -1,4 +1,10 @@
-"""Request IDs and structured logs: one JSON log line per request, correlated by X-Request-ID."""
+"""Request IDs and structured logs: one JSON log line per request, correlated by X-Request-ID.
+
+The request id lives in a context variable. The web process sets it for each request; a Celery
+task started from a request carries it in its message headers and the worker sets it again
+while the task runs. ``RequestIdFilter`` copies it onto every log record, so the web request's
+lines and the worker's lines of the job it started share one ``request_id``.
+"""
 
 from __future__ import annotations
 
@@ -7,47 +13,97 @@ import re
 import sys
 import time
 import uuid
+from contextvars import ContextVar
 
 from flask import Flask, Response, g, request
 from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter
+
+from litho_platform import metrics
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's id is echoed into logs and headers, so only short, plain tokens are accepted;
 # anything else is replaced by a fresh id rather than refused.
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
+current_request_id: ContextVar[str | None] = ContextVar("litho_request_id", default=None)
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds ``request_id`` (when one is current) to every record passing through a handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request_id = current_request_id.get()
+        if request_id is not None and not hasattr(record, "request_id"):
+            record.request_id = request_id
+        return True
+
+
 json_handler = logging.StreamHandler(sys.stderr)
 json_handler.setFormatter(
     JsonFormatter(
-        "{asctime}{levelname}{name}{message}",
+        # process: under gunicorn or Celery several processes write to one stream.
+        "{asctime}{levelname}{name}{process}{message}",
         style="{",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
     )
 )
+json_handler.addFilter(RequestIdFilter())
 
 request_logger = logging.getLogger("litho_platform.request")
 
+# Libraries whose warnings an operator must see in the same stream: Flask-Limiter says so when
+# Redis fails and the limits fall back to per-process counters.
+LIBRARY_LOGGERS = ("flask-limiter",)
+
+
+def valid_request_id(value: str | None) -> str | None:
+    """``value`` if it is acceptable as a request id, else None."""
+    return value if value and _VALID_REQUEST_ID.match(value) else None
+
 
 def configure_logging(app: Flask) -> None:
-    """Send the app's log records to stderr as JSON, one object per line, at LOG_LEVEL."""
+    """Send the app's log records (and LIBRARY_LOGGERS' warnings) to stderr as JSON, one
+    object per line, at LOG_LEVEL."""
     logger = logging.getLogger("litho_platform")
     logger.removeHandler(default_handler)
+    logger.setLevel(app.config["LOG_LEVEL"])
+    for name in LIBRARY_LOGGERS:
+        library = logging.getLogger(name)
+        library.setLevel(logging.WARNING)
+        _use_json_handler(library)
+    _use_json_handler(logger)
+
+
+def _use_json_handler(logger: logging.Logger) -> None:
     if json_handler not in logger.handlers:
         logger.addHandler(json_handler)
-    logger.setLevel(app.config["LOG_LEVEL"])
+    # The handler above writes them; a root handler (a Celery worker's) must not write them again.
+    logger.propagate = False
+
+
+def configure_process_logging(level: str) -> None:
+    """JSON logs for every logger of a process that is not a web server (the Celery worker and
+    beat): the root logger gets the same handler, so Celery's own records match the app's."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(json_handler)
+    root.setLevel(level)
 
 
 def _assign_request_id() -> None:
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = valid_request_id(request.headers.get(REQUEST_ID_HEADER)) or uuid.uuid4().hex
+    current_request_id.set(g.request_id)
     g.request_started = time.perf_counter()
 
 
 def _log_request(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
     started = g.get("request_started")
-    duration_ms = (time.perf_counter() - started) * 1000 if started is not None else None
+    duration = time.perf_counter() - started if started is not None else None
+    if duration is not None:
+        metrics.observe_request(request.endpoint, request.method, response.status_code, duration)
     request_logger.info(
         "request",
         extra={
@@ -55,7 +111,7 @@ def _log_request(response: Response) -> Response:
             "method": request.method,
             "path": request.path,
             "status": response.status_code,
-            "duration_ms": round(duration_ms, 2) if duration_ms is not None else None,
+            "duration_ms": round(duration * 1000, 2) if duration is not None else None,
             "user_id": g.get("user_id"),
             "remote_addr": request.remote_addr,
             "response_bytes": response.calculate_content_length(),
@@ -64,6 +120,12 @@ def _log_request(response: Response) -> Response:
     return response
 
 
+def _forget_request_id(error: BaseException | None) -> None:
+    # The worker thread or process serves the next request next: nothing may carry over.
+    current_request_id.set(None)
+
+
 def register_request_hooks(app: Flask) -> None:
     app.before_request(_assign_request_id)
     app.after_request(_log_request)
+    app.teardown_request(_forget_request_id)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from flask import request
 
 from litho_platform import create_app
-from litho_platform.config import INSECURE_DEV_SECRET, ConfigError, Settings
+from litho_platform.config import INSECURE_DEV_SECRET, ConfigError, Settings, check_config
 
 STRONG = "s" * 40
 
@@ -76,13 +77,85 @@ def test_external_services_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/elsewhere.sqlite3")
     monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
     monkeypatch.setenv("CELERY_BROKER_URL", "amqp://broker.internal//")
+    monkeypatch.setenv("CELERY_RESULT_BACKEND", "redis://cache.internal:6379/2")
     monkeypatch.setenv("MAX_UPLOAD_MB", "100")
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
     config = app.config
     assert config["SQLALCHEMY_DATABASE_URI"].endswith("elsewhere.sqlite3")
-    assert config["CACHE_TYPE"] == "RedisCache"
+    assert config["CACHE_TYPE"] == "litho_platform.cache_backend.TolerantRedisCache"
     assert config["CACHE_REDIS_URL"] == "redis://cache.internal:6379/0"
-    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/0"
+    assert config["RATELIMIT_STORAGE_URI"] == "litho+redis://cache.internal:6379/0"
+    assert config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
     assert config["CELERY"]["task_always_eager"] is False
     assert app.extensions["celery"].conf.broker_url == "amqp://broker.internal//"
+    assert app.extensions["celery"].conf.result_backend == "redis://cache.internal:6379/2"
     assert config["MAX_CONTENT_LENGTH"] == 100 * 1024 * 1024
+
+
+def test_postgresql_gets_a_checked_pool_sized_from_the_environment():
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql+psycopg://litho@db.internal/litho",
+            "DB_POOL_SIZE": "8",
+            "DB_MAX_OVERFLOW": "0",
+        }
+    )
+    options = settings.flask_config()["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_pre_ping"] is True
+    assert (options["pool_size"], options["max_overflow"]) == (8, 0)
+
+
+def test_a_worker_loses_no_analysis_and_runs_none_twice():
+    celery = Settings.from_env(
+        {
+            "CELERY_BROKER_URL": "redis://broker.internal:6379/1",
+            "CELERY_RESULT_BACKEND": "redis://broker.internal:6379/2",
+            "ANALYSIS_SOFT_TIME_LIMIT": "100",
+            "ANALYSIS_TIME_LIMIT": "120",
+            "CELERY_VISIBILITY_TIMEOUT": "300",
+        }
+    ).flask_config()["CELERY"]
+    assert celery["task_acks_late"] is True
+    assert celery["task_reject_on_worker_lost"] is True
+    assert celery["worker_prefetch_multiplier"] == 1
+    assert (celery["task_soft_time_limit"], celery["task_time_limit"]) == (100, 120)
+    assert celery["broker_transport_options"]["visibility_timeout"] == 300
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"CELERY_BROKER_URL": "redis://b:6379/1"}, "CELERY_RESULT_BACKEND is required"),
+        (
+            {
+                "CELERY_BROKER_URL": "redis://b:6379/1",
+                "CELERY_RESULT_BACKEND": "redis://b:6379/2",
+                "CELERY_VISIBILITY_TIMEOUT": "200",
+            },
+            "CELERY_VISIBILITY_TIMEOUT must exceed ANALYSIS_TIME_LIMIT",
+        ),
+        ({"ANALYSIS_SOFT_TIME_LIMIT": "300"}, "SOFT_TIME_LIMIT must be below"),
+    ],
+)
+def test_unsafe_job_settings_are_refused(environ, message):
+    with pytest.raises(ConfigError, match=message):
+        check_config(Settings.from_env(environ).flask_config())
+
+
+def test_proxy_headers_are_ignored_unless_proxies_are_counted(make_app):
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+    seen = {}
+
+    def capture():
+        seen["address"] = request.remote_addr
+        return "ok"
+
+    for hops, expected in ((None, "127.0.0.1"), ("1", "203.0.113.9")):
+        app = make_app(
+            PROXY_FIX=Settings.from_env({"PROXY_FIX_X_FOR": hops or "0"}).flask_config()[
+                "PROXY_FIX"
+            ]
+        )
+        app.add_url_rule("/probe-address", "probe_address", capture)
+        app.test_client().get("/probe-address", headers=forwarded)
+        assert seen["address"] == expected

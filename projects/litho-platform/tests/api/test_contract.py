@@ -70,7 +70,7 @@ def operations_of(app):
 
 def test_api_conforms_to_its_spec(contract_app):
     operations = operations_of(contract_app)
-    assert len(operations) == 23
+    assert len(operations) == 25
     with contract_app.app_context():
         admin = db.session.scalars(db.select(User).where(User.username_key == "admin1")).one()
     failures = []

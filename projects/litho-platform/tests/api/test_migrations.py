@@ -16,7 +16,14 @@ def test_upgrade_from_empty_matches_the_models_and_downgrade_empties(tmp_path):
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
-        assert tables == {"alembic_version", "users", "revoked_tokens", "datasets", "analyses"}
+        assert tables == {
+            "alembic_version",
+            "users",
+            "revoked_tokens",
+            "datasets",
+            "analyses",
+            "analysis_batches",
+        }
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, db.metadata) == []

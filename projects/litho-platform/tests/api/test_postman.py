@@ -37,7 +37,7 @@ def test_collection_is_postman_v21_and_covers_every_operation(app):
         for method in methods
         if method != "parameters"
     }
-    assert len(requests) == len(operations) == 23
+    assert len(requests) == len(operations) == 25
     for request in requests:
         assert request["url"]["raw"].startswith("{{baseUrl}}/")
         body = request.get("body")

@@ -1,6 +1,9 @@
-"""/api/v1/analyses: run analyses, read results and history, plots, reports, comparisons."""
+"""/api/v1/analyses: run analyses and batches, read results and history, plots, reports,
+comparisons."""
 
 from __future__ import annotations
+
+import json
 
 from flask import Response, request, url_for
 from flask_jwt_extended import current_user
@@ -29,7 +32,7 @@ from litho_platform.api.common import (
 )
 from litho_platform.errors import PROBLEM_MIMETYPE
 from litho_platform.models import AnalysisStatus
-from litho_platform.services import analyses, reports
+from litho_platform.services import analyses, batches, reports
 from litho_platform.services.results_cache import PLOT_FORMATS, PLOT_KINDS
 
 ns = Namespace("analyses", description="Process-window analyses, history, plots, reports")
@@ -155,6 +158,8 @@ analysis_model = ns.model(
         "created_at": fields.DateTime(required=True, dt_format="iso8601"),
         "started_at": NullableDateTime(dt_format="iso8601"),
         "finished_at": NullableDateTime(dt_format="iso8601"),
+        "attempts": fields.Integer(description="Runs started (more than 1: a worker was lost)"),
+        "batch_id": NullableInteger(description="The batch that created it"),
         "results": NullableNested(
             results_model,
             allow_null=True,
@@ -219,6 +224,65 @@ analysis_request = ns.model(
         "by": fields.String(
             max_length=32,
             description="Group by Wafer_ID, Field or Feature: per-group results and overlap",
+        ),
+    },
+)
+
+batch_request = ns.model(
+    "BatchRequest",
+    {
+        "dataset_ids": fields.List(
+            fields.Integer(min=1, max=ID_MAX),
+            required=True,
+            min_items=2,
+            max_items=batches.MAX_DATASETS,
+            example=[1, 2, 3],
+            description="The datasets (wafers) to analyse and overlap, each once",
+        ),
+        **{
+            name: field
+            for name, field in analysis_request.items()
+            if name not in ("dataset_id", "by")
+        },
+    },
+)
+batch_member = ns.model(
+    "BatchMember",
+    {
+        "id": fields.Integer(required=True, description="The analysis"),
+        "dataset_id": fields.Integer(required=True),
+        "status": fields.String(required=True, enum=[s.value for s in AnalysisStatus]),
+        "progress": fields.Float(required=True),
+        "error": NullableString(),
+    },
+)
+aggregate_model = ns.clone(
+    "BatchAggregate",
+    results_model,
+    {
+        "dataset_ids": fields.List(fields.Integer, description="Datasets in the overlap"),
+        "analysis_ids": fields.List(fields.Integer, description="Their analyses"),
+    },
+)
+batch_model = ns.model(
+    "AnalysisBatch",
+    {
+        "id": fields.Integer(required=True),
+        "owner_id": fields.Integer(required=True),
+        "status": fields.String(
+            required=True,
+            enum=[s.value for s in AnalysisStatus],
+            attribute=lambda b: batches.status_of(b),
+        ),
+        "parameters": fields.Nested(parameters_model, required=True),
+        "error": NullableString(description="Why it failed"),
+        "created_at": fields.DateTime(required=True, dt_format="iso8601"),
+        "finished_at": NullableDateTime(dt_format="iso8601"),
+        "analyses": fields.List(fields.Nested(batch_member), required=True),
+        "aggregate": NullableNested(
+            aggregate_model,
+            allow_null=True,
+            description="The common window of the succeeded analyses (overlap across wafers)",
         ),
     },
 )
@@ -333,14 +397,27 @@ class AnalysisList(AuthenticatedResource):
         return analysis, 202, {"Location": location}
 
 
+def _json_response(document: bytes) -> Response:
+    return Response(document, mimetype="application/json")
+
+
 @ns.route(f"/<{ID_CONVERTER}:analysis_id>")
 class AnalysisItem(AuthenticatedResource):
     @ns.doc(security="Bearer")
-    @ns.marshal_with(analysis_model, description="Status, progress and, once succeeded, results")
+    @ns.response(200, "Status, progress and, once succeeded, results", analysis_model)
     @documents_errors(ns, 401, 404)
     def get(self, analysis_id: int):
-        """One analysis: status (queued, running, succeeded, failed), progress and results."""
-        return analyses.get_analysis(current_user, analysis_id)
+        """One analysis: status (queued, running, succeeded, failed), progress and results.
+
+        A succeeded analysis never changes: its document is cached as it is sent, so reading it
+        again costs no database query beyond the token check.
+        """
+        document = analyses.cached_view(current_user, analysis_id)
+        if document is None:
+            analysis = analyses.get_analysis(current_user, analysis_id)
+            document = json.dumps(ns.marshal(analysis, analysis_model)).encode() + b"\n"
+            analyses.remember_view(analysis, document)
+        return _json_response(document)
 
     @ns.doc(security="Bearer")
     @ns.response(204, "Deleted (cached results and plots dropped)")
@@ -350,6 +427,35 @@ class AnalysisItem(AuthenticatedResource):
         """Delete an analysis."""
         analyses.delete_analysis(current_user, analysis_id)
         return "", 204
+
+
+@ns.route("/batch")
+class BatchList(AuthenticatedResource):
+    @ns.doc(security="Bearer")
+    @ns.expect(batch_request, validate=True)
+    @ns.marshal_with(batch_model, code=202, description="Accepted; poll the Location")
+    @documents_errors(ns, 400, 401, 403, 404, 415, 422)
+    @writer_required
+    def post(self):
+        """Analyse several datasets with one set of parameters, and overlap their windows.
+
+        One analysis per dataset runs in parallel (a Celery chord); when all have finished, the
+        aggregate is the common process window of those that succeeded (the engine's overlap
+        across groups, each dataset a wafer). 202 with the batch and its Location.
+        """
+        batch = batches.create_batch(current_user, request.get_json())
+        location = url_for("analyses_batch_item", batch_id=batch.id)
+        return batch, 202, {"Location": location}
+
+
+@ns.route(f"/batch/<{ID_CONVERTER}:batch_id>")
+class BatchItem(AuthenticatedResource):
+    @ns.doc(security="Bearer")
+    @ns.marshal_with(batch_model, description="Status, member analyses and, once done, aggregate")
+    @documents_errors(ns, 401, 404)
+    def get(self, batch_id: int):
+        """A batch: status, its analyses and the overlap of their windows once finished."""
+        return batches.get_batch(current_user, batch_id)
 
 
 def _image_response(image: reports.Image) -> Response:

@@ -1,8 +1,8 @@
 """The data layer: every model importable from one place (Alembic autogenerate needs all)."""
 
-from litho_platform.models.analysis import Analysis, AnalysisStatus
+from litho_platform.models.analysis import Analysis, AnalysisBatch, AnalysisStatus
 from litho_platform.models.dataset import Dataset
 from litho_platform.models.token import RevokedToken
 from litho_platform.models.user import Role, User
 
-__all__ = ["Analysis", "AnalysisStatus", "Dataset", "RevokedToken", "Role", "User"]
+__all__ = ["Analysis", "AnalysisBatch", "AnalysisStatus", "Dataset", "RevokedToken", "Role", "User"]

@@ -9,8 +9,10 @@ no file. Visibility: a user sees their own datasets, an admin sees all; anything
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from werkzeug.datastructures import FileStorage
 from litho import FemData, FemValidationError, read_fem
 from litho_platform.errors import ForbiddenError, NotFoundError, UnprocessableError
 from litho_platform.extensions import db
-from litho_platform.models import Analysis, Dataset, Role, User
+from litho_platform.models import Analysis, AnalysisBatch, Dataset, Role, User
 from litho_platform.services import results_cache
 from litho_platform.services.files import (
     check_content,
@@ -40,6 +42,8 @@ DATASET_SORTS = {
     "size_bytes": Dataset.size_bytes,
 }
 EXPORT_CHUNK_ROWS = 100_000
+
+logger = logging.getLogger("litho_platform.datasets")
 
 
 def data_dir() -> Path:
@@ -259,7 +263,10 @@ def export_csv(dataset: Dataset) -> Iterator[str]:
 
 def delete_dataset(user: User, dataset_id: int) -> None:
     """Delete a dataset, its analyses (and their cached artefacts) and its file."""
-    dataset = get_dataset(user, dataset_id)
+    _delete(get_dataset(user, dataset_id))
+
+
+def _delete(dataset: Dataset) -> None:
     analysis_ids = list(
         db.session.scalars(select(Analysis.id).where(Analysis.dataset_id == dataset.id))
     )
@@ -269,3 +276,23 @@ def delete_dataset(user: User, dataset_id: int) -> None:
     db.session.commit()
     results_cache.forget(analysis_ids)
     path.unlink(missing_ok=True)
+
+
+def delete_expired(cutoff: datetime) -> int:
+    """Retention: delete every dataset created before ``cutoff`` with its analyses, their cached
+    artefacts and its file, and the batches created before it; returns the datasets deleted.
+
+    One dataset per transaction, so a failure part-way keeps what was done; a file already
+    gone is not an error.
+    """
+    expired = list(db.session.scalars(select(Dataset).where(Dataset.created_at < cutoff)))
+    for dataset in expired:
+        _delete(dataset)
+    db.session.execute(delete(AnalysisBatch).where(AnalysisBatch.created_at < cutoff))
+    db.session.commit()
+    if expired:
+        logger.info(
+            "deleted expired datasets",
+            extra={"datasets": len(expired), "cutoff": cutoff.isoformat()},
+        )
+    return len(expired)

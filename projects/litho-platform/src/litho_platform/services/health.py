@@ -1,5 +1,12 @@
-"""Readiness checks of the service's dependencies: the database always, the cache and the
-broker when the configuration uses external ones."""
+"""Readiness: the database decides, the cache and the broker are reported.
+
+Every request but the probes needs the database, so without it the instance is not ready. The
+cache and the rate-limit counters (Redis) and the broker are different: the API degrades
+without them (cache misses, per-process limits, 503 for new analyses only), and since every
+instance shares them, failing readiness on them would take every instance out of the load
+balancer at once and turn a partial outage into a total one. They are checked and reported
+(``status: degraded``) but do not fail the probe.
+"""
 
 from __future__ import annotations
 
@@ -29,19 +36,20 @@ def _broker() -> None:
         connection.ensure_connection(max_retries=0, timeout=CHECK_TIMEOUT_S)
 
 
-def _run(check: Callable[[], None]) -> dict[str, object]:
+def _run(check: Callable[[], None], required: bool) -> dict[str, object]:
     try:
         check()
-    except Exception as exc:  # any failure means not ready; the detail says which and why
-        return {"ok": False, "detail": f"{type(exc).__name__}: {exc}"[:300]}
-    return {"ok": True, "detail": "reachable"}
+    except Exception as exc:  # any failure means unavailable; the detail says which and why
+        return {"ok": False, "required": required, "detail": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"ok": True, "required": required, "detail": "reachable"}
 
 
 def readiness() -> dict[str, dict[str, object]]:
-    """``{name: {"ok": bool, "detail": str}}`` for each dependency in use."""
-    checks = {"database": _run(_database)}
+    """``{name: {"ok", "required", "detail"}}`` for each dependency in use; the instance is
+    ready when every required one is ok."""
+    checks = {"database": _run(_database, required=True)}
     if current_app.config["CACHE_TYPE"] != "SimpleCache":
-        checks["cache"] = _run(_cache)
+        checks["cache"] = _run(_cache, required=False)
     if not current_app.config["CELERY"]["task_always_eager"]:
-        checks["broker"] = _run(_broker)
+        checks["broker"] = _run(_broker, required=False)
     return checks

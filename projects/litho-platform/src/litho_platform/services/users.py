@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from litho_platform.errors import ConflictError, NotFoundError, UnprocessableError
 from litho_platform.extensions import db
 from litho_platform.models import Role, User
+from litho_platform.services import tokens
 from litho_platform.services.pagination import Page, paginate
 from litho_platform.services.passwords import (
     hash_password,
@@ -164,8 +165,8 @@ def update_user(
     """Change a user's role and/or active flag (admin only; checked by the caller).
 
     An admin cannot demote or deactivate themself (ConflictError), so the service always keeps
-    the admin who is acting. Deactivating a user makes their tokens fail at once: every request
-    loads the user and refuses an inactive one.
+    the admin who is acting. Deactivating a user makes their tokens fail at once, in every
+    process (see ``tokens``).
     """
     user = get_user(user_id)
     if user.id == actor.id and (
@@ -179,6 +180,7 @@ def update_user(
     if is_active is not None:
         user.is_active = is_active
     db.session.commit()
+    tokens.forget_token_checks()
     return user
 
 
