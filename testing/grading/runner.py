@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,7 +231,7 @@ class Runner:
             return self.execute(args, cwd=self.course.root, report=report, scratch=Path(tmp))
 
     def execute(self, args: list[str], cwd: Path, report: Path, scratch: Path,
-                sandbox: Path | None = None, readonly_tests: Iterable[Path] = ()) -> list[dict]:
+                sandbox: Path | None = None) -> list[dict]:
         """Run pytest in a subprocess with a budget; return its records (plus any crash record)."""
         report.touch()
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
@@ -346,14 +346,12 @@ def _group(exercises: list[Exercise], by_chapter: bool) -> list[list[Exercise]]:
     return list(units.values())
 
 
-def _extra_files(extra_tests: Path | None, exercise: Exercise | None = None) -> list[Path]:
-    """Private tests: ``DIR/NN-slug/test_exNN_slug*.py`` add to that exercise's tests."""
+def _extra_files(extra_tests: Path | None, exercise: Exercise) -> list[Path]:
+    """Private tests: ``DIR/NN-slug/test_exNN_slug.py`` add to that exercise's tests."""
     if extra_tests is None:
         return []
     if not extra_tests.is_dir():
         raise LayoutError(f"--extra-tests {extra_tests} is not a folder")
-    if exercise is None:
-        return sorted(extra_tests.glob("*/test_ex*.py"))
     return sorted((extra_tests / exercise.chapter).glob(f"test_{exercise.name}.py"))
 
 
