@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import event, inspect
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -25,6 +26,8 @@ DEFAULT_INSTANCE_DIR = PROJECT_DIR / "instance"
 # How long a gunicorn worker serves a finished analysis's document from its own memory before
 # asking Redis again: the bound on seeing an analysis deleted through another worker.
 LOCAL_VIEW_SECONDS = 10
+# The longest a verified token's claims are remembered (never past the token's own expiry).
+VERIFIED_TOKEN_SECONDS = 3600
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -45,11 +48,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         ),
     )
     configure(app, settings, overrides)
+    app.session_interface = NoCookieSession()
     trust_proxies(app)
     local_cache.install(
         app,
         auth=(app.config["AUTH_CACHE_SECONDS"], 10_000),
         views=(LOCAL_VIEW_SECONDS, 1_024),
+        verified_tokens=(VERIFIED_TOKEN_SECONDS, 10_000),
     )
     observability.configure_logging(app)
     observability.register_request_hooks(app)
@@ -70,6 +75,18 @@ def configure(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -> N
         database = Path(app.instance_path) / "litho.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
     check_config(app.config)
+
+
+class NoCookieSession(SessionInterface):
+    """The API authenticates with bearer tokens and keeps no cookie session. Flask's default,
+    with SECRET_KEY set, builds a cookie signer on every request to find no cookie; this one
+    hands out Flask's null session, which refuses any write, so accidental use fails loudly."""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin:
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None
 
 
 def trust_proxies(app: Flask) -> None:

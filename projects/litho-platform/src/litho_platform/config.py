@@ -15,6 +15,8 @@ from pathlib import Path
 
 from celery.schedules import crontab
 
+from litho_platform.rate_limits import parse_limit
+
 ENVIRONMENTS = ("development", "testing", "production")
 
 # Used outside production only, so a forgotten secret is obvious and refused where it matters.
@@ -249,9 +251,6 @@ class Settings:
             else {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
         )
         limiter_storage = self.ratelimit_storage_uri or self.redis_url or "memory://"
-        if limiter_storage.startswith(("redis://", "rediss://")):
-            # The same Redis, counted in one round trip per request (rate_limit_storage.py).
-            limiter_storage = f"litho+{limiter_storage}"
         return {
             "APP_ENV": self.app_env,
             "TESTING": testing,
@@ -284,15 +283,8 @@ class Settings:
             "CACHE_KEY_PREFIX": "litho:",
             "CACHE_DEFAULT_TIMEOUT": 3600,
             "RATELIMIT_ENABLED": True,
+            # In Redis, limits fall back to per-process counters while it is down (rate_limits.py).
             "RATELIMIT_STORAGE_URI": limiter_storage,
-            # Without this, a Redis outage would fail every limited request. With it, the limits
-            # hold per process until Redis answers again (Flask-Limiter re-checks it with a
-            # growing back-off): the API stays up and a single client still cannot flood it.
-            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": not limiter_storage.startswith("memory"),
-            "RATELIMIT_STORAGE_OPTIONS": (
-                {} if limiter_storage.startswith("memory")
-                else {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
-            ),
             "RATE_LIMITS": {
                 "admin": self.rate_limit_admin,
                 "engineer": self.rate_limit_engineer,
@@ -339,9 +331,26 @@ def check_config(config: Mapping[str, object]) -> None:
     tiers = config.get("RATE_LIMITS")
     if not isinstance(tiers, Mapping) or set(tiers) != set(ROLE_TIERS):
         problems.append(f"RATE_LIMITS must name exactly the tiers {', '.join(ROLE_TIERS)}")
+    else:
+        problems.extend(_limit_problems({**tiers, "login": config.get("RATE_LIMIT_LOGIN")}))
+    storage = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if storage != "memory://" and not storage.startswith(("redis://", "rediss://", "unix://")):
+        problems.append("RATELIMIT_STORAGE_URI must be memory:// or a Redis URL")
     problems.extend(_celery_problems(config.get("CELERY") or {}))
     if problems:
         raise ConfigError("; ".join(problems))
+
+
+def _limit_problems(limits_by_tier: Mapping[str, object]) -> list[str]:
+    problems = []
+    for tier, text in limits_by_tier.items():
+        try:
+            parse_limit(str(text))
+        except ValueError:
+            problems.append(
+                f"the {tier} rate limit {text!r} must be one limit such as '600/minute'"
+            )
+    return problems
 
 
 def _celery_problems(celery: Mapping[str, object]) -> list[str]:

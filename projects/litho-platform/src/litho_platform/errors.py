@@ -1,8 +1,8 @@
 """One error shape for the whole service: RFC 9457 problem details (``application/problem+json``).
 
 Every error ends here and nowhere else: the domain errors services raise (``ProblemError`` and its
-subclasses), HTTP errors from Flask, werkzeug, flask-restx and Flask-Limiter (validation, 404, 405,
-413, 415, 429), every Flask-JWT-Extended failure (through its loader callbacks), database
+subclasses), HTTP errors from Flask, werkzeug, flask-restx and the rate limiter (validation, 404,
+405, 413, 415, 429), every Flask-JWT-Extended failure (through its loader callbacks), database
 integrity races and unhandled exceptions (a 500 that reveals no internals).
 
 Body members: ``type`` (``about:blank``: the status says what kind of problem it is), ``title``

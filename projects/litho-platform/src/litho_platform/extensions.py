@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from flask_caching import Cache
-from flask_jwt_extended import JWTManager
-from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-# rate_limit_storage registers the litho+redis:// scheme that config.py gives the limiter.
-from litho_platform import rate_limit_storage  # noqa: F401
-from litho_platform.limits import rate_limit_key
+from litho_platform.jwt_manager import CachingJWTManager
+from litho_platform.rate_limits import RateLimiter
 
 # Named constraints let Alembic drop and alter them, which SQLite's batch mode needs.
 NAMING_CONVENTION = {
@@ -30,17 +27,6 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-jwt = JWTManager()
+jwt = CachingJWTManager()
 cache = Cache()
-
-# Settings given here rather than through app.config: Flask-Limiter reads several of them only
-# on the first init_app, so an app built later (every test builds one) would silently inherit
-# the first app's values. Storage is the exception: each init_app creates a fresh one from
-# RATELIMIT_STORAGE_URI, so counters never leak from one app into the next.
-limiter = Limiter(
-    key_func=rate_limit_key,
-    key_prefix="litho",
-    strategy="fixed-window",
-    headers_enabled=True,
-    retry_after="delta-seconds",
-)
+limiter = RateLimiter()

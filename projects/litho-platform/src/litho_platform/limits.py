@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_jwt_extended import current_user, get_jwt
-from flask_limiter.util import get_remote_address
 
 
 def _authenticated_user():
@@ -21,9 +20,14 @@ def _authenticated_user():
     return current_user
 
 
+def client_address() -> str:
+    """The client's address (the proxy-corrected one behind PROXY_FIX)."""
+    return request.remote_addr or "127.0.0.1"
+
+
 def rate_limit_key() -> str:
     user = _authenticated_user()
-    return f"user:{user.id}" if user is not None else f"ip:{get_remote_address()}"
+    return f"user:{user.id}" if user is not None else f"ip:{client_address()}"
 
 
 def tier_limit() -> str:
@@ -44,4 +48,4 @@ def login_key() -> str:
     payload = request.get_json(silent=True)
     username = payload.get("username") if isinstance(payload, dict) else None
     name = username.strip().lower() if isinstance(username, str) else ""
-    return f"login:{get_remote_address()}:{name[:64]}"
+    return f"{client_address()}:{name[:64]}"

@@ -39,11 +39,13 @@ class LocalCache:
             self._entries.move_to_end(key)
             return value
 
-    def put(self, key: Hashable, value: Any) -> None:
-        if self.ttl_s <= 0:
+    def put(self, key: Hashable, value: Any, ttl_s: float | None = None) -> None:
+        """Keep ``value`` for the cache's time to live, or for ``ttl_s`` if that is shorter."""
+        lifetime = self.ttl_s if ttl_s is None else min(ttl_s, self.ttl_s)
+        if lifetime <= 0:
             return
         with self._lock:
-            self._entries[key] = (time.monotonic() + self.ttl_s, value)
+            self._entries[key] = (time.monotonic() + lifetime, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)

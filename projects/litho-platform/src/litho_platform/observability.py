@@ -52,10 +52,6 @@ json_handler.addFilter(RequestIdFilter())
 
 request_logger = logging.getLogger("litho_platform.request")
 
-# Libraries whose warnings an operator must see in the same stream: Flask-Limiter says so when
-# Redis fails and the limits fall back to per-process counters.
-LIBRARY_LOGGERS = ("flask-limiter",)
-
 
 def valid_request_id(value: str | None) -> str | None:
     """``value`` if it is acceptable as a request id, else None."""
@@ -63,15 +59,10 @@ def valid_request_id(value: str | None) -> str | None:
 
 
 def configure_logging(app: Flask) -> None:
-    """Send the app's log records (and LIBRARY_LOGGERS' warnings) to stderr as JSON, one
-    object per line, at LOG_LEVEL."""
+    """Send the app's log records to stderr as JSON, one object per line, at LOG_LEVEL."""
     logger = logging.getLogger("litho_platform")
     logger.removeHandler(default_handler)
     logger.setLevel(app.config["LOG_LEVEL"])
-    for name in LIBRARY_LOGGERS:
-        library = logging.getLogger(name)
-        library.setLevel(logging.WARNING)
-        _use_json_handler(library)
     _use_json_handler(logger)
 
 

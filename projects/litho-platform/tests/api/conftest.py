@@ -2,7 +2,7 @@
 file), users of every role with tokens, and FEM files made by the engine's generator.
 
 Nothing is shared between tests: each app gets a new database, a new in-process cache and new
-rate-limit counters (Flask-Limiter's storage is recreated by every init_app).
+rate-limit counters (the limiter keeps them per app).
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from flask import request
+from flask import request, session
 
 from litho_platform import create_app
 from litho_platform.config import INSECURE_DEV_SECRET, ConfigError, Settings, check_config
+from litho_platform.rate_limits import FallbackCounters
 
 STRONG = "s" * 40
 
@@ -84,8 +85,9 @@ def test_external_services_come_from_the_environment(monkeypatch, tmp_path):
     assert config["SQLALCHEMY_DATABASE_URI"].endswith("elsewhere.sqlite3")
     assert config["CACHE_TYPE"] == "litho_platform.cache_backend.TolerantRedisCache"
     assert config["CACHE_REDIS_URL"] == "redis://cache.internal:6379/0"
-    assert config["RATELIMIT_STORAGE_URI"] == "litho+redis://cache.internal:6379/0"
-    assert config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/0"
+    # Redis counters, with this process's memory while Redis is down.
+    assert isinstance(app.extensions["litho_rate_limits"], FallbackCounters)
     assert config["CELERY"]["task_always_eager"] is False
     assert app.extensions["celery"].conf.broker_url == "amqp://broker.internal//"
     assert app.extensions["celery"].conf.result_backend == "redis://cache.internal:6379/2"
@@ -159,3 +161,12 @@ def test_proxy_headers_are_ignored_unless_proxies_are_counted(make_app):
         app.add_url_rule("/probe-address", "probe_address", capture)
         app.test_client().get("/probe-address", headers=forwarded)
         assert seen["address"] == expected
+
+
+def test_the_api_keeps_no_cookie_session(app, client, make_user):
+    alice = make_user("alice")
+    response = client.get("/api/v1/auth/me", headers=alice.headers)
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    with app.test_request_context(), pytest.raises(RuntimeError, match="session is unavailable"):
+        session["user"] = alice.id

@@ -49,6 +49,7 @@ REDIS_DATABASES = {
     "test_degraded_services": (7,),
     "test_worker_loss": (10, 11),
     "test_services": (12, 13),
+    "test_token_checks": (14,),
 }
 
 # Every variable the service reads: the developer's own settings must not leak in.

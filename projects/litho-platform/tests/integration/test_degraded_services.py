@@ -97,7 +97,7 @@ def test_without_redis_the_api_answers_and_still_limits(helpers, server, relays)
     assert ready["checks"]["database"]["ok"] is True
     # The limits above were counted in memory, not skipped; the cache said why it missed.
     loggers = {line.get("logger"): line["message"] for line in process.json_lines()}
-    assert "falling back to in-memory storage" in loggers["flask-limiter"]
+    assert "falling back to in-memory storage" in loggers["litho_platform.rate_limits"]
     assert loggers["litho_platform.cache"].startswith("cache unavailable")
 
     cache.start()

@@ -70,7 +70,14 @@ def test_redis_keys_stay_under_the_services_prefixes(helpers, redis_databases, t
     assert int(response.headers["X-RateLimit-Remaining"]) == int(
         response.headers["X-RateLimit-Limit"]
     ) - 1
-    assert any(store.scan_iter("LIMITS:LIMITER/litho/user:*"))
+    counters = list(store.scan_iter("ratelimit:litho:api:*/60:user:*"))
+    assert len(counters) == 1
+    assert store.get("auth-epoch:litho") is not None
+    # Clearing the cache leaves the limits and the auth epoch alone.
+    with app.app_context():
+        cache.clear()
+    assert store.get(counters[0]) is not None
+    assert store.get("auth-epoch:litho") is not None
 
 
 def test_an_analysis_runs_on_a_worker_fed_by_rabbitmq(helpers, amqp_server, redis_databases,

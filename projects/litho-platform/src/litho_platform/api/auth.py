@@ -102,7 +102,7 @@ def _failed_login(response) -> bool:
 class Login(PublicResource):
     # Only failed attempts count against the per-username-and-address login limit.
     decorators = [
-        limiter.limit(login_limit, key_func=login_key, deduct_when=_failed_login),
+        limiter.limit(login_limit, key=login_key, scope="login", count_when=_failed_login),
         api_rate_limit,
     ]
 

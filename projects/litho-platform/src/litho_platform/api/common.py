@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime
 from functools import wraps
 from typing import Any
 
-from flask_jwt_extended import current_user, jwt_required
+from flask_jwt_extended import current_user
 from flask_restx import Model, Namespace, Resource, fields, reqparse
 
 from litho_platform.errors import ForbiddenError
 from litho_platform.extensions import limiter
-from litho_platform.limits import tier_limit
+from litho_platform.limits import rate_limit_key, tier_limit
 from litho_platform.models import Role
+from litho_platform.services import tokens
 from litho_platform.services.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page
 
 # Ids are 32-bit in every supported database; a larger one can only be a 404 or a 400.
@@ -24,25 +25,34 @@ ID_CONVERTER = f"int(max={ID_MAX})"
 PAGE_MAX = 100_000
 
 # One budget per caller across the whole API, sized by role (see limits.tier_limit).
-api_rate_limit = limiter.shared_limit(tier_limit, scope="api")
+api_rate_limit = limiter.limit(tier_limit, key=rate_limit_key, scope="api")
 
 
 class PublicResource(Resource):
     """No token needed; limited per client address (anonymous tier)."""
 
-    # Resource methods cannot carry Flask-Limiter decorators (restx dispatches them itself);
-    # class decorators wrap the view restx registers, which is what the limiter sees.
+    # Class decorators wrap the view restx registers, around its dispatch to the method.
     decorators = [api_rate_limit]
 
 
+def authenticated(view: Callable) -> Callable:
+    """``jwt_required()`` and the API limit: the token is verified before the limiter asks who
+    is calling, and the two ask Redis once between them (tokens.verify_request_token)."""
+
+    @wraps(view)
+    def gate(*args: Any, **kwargs: Any) -> Any:
+        tokens.verify_request_token(
+            lambda read: limiter.count(tier_limit, key=rate_limit_key, scope="api", read=read)
+        ).enforce()
+        return view(*args, **kwargs)
+
+    return gate
+
+
 class AuthenticatedResource(Resource):
-    """A valid access token is required; limited per user at their role's tier.
+    """A valid access token is required; limited per user at their role's tier."""
 
-    jwt_required is the outer decorator so the token is verified before the limiter asks who
-    is calling.
-    """
-
-    decorators = [api_rate_limit, jwt_required()]
+    decorators = [authenticated]
 
 
 def roles_required(*roles: Role) -> Callable:

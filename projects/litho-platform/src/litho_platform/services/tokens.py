@@ -6,19 +6,21 @@ access token minted from a revoked refresh token dies with it. The blocklist liv
 database, so it holds across processes and restarts; entries are pruned once the token they
 block would have expired anyway.
 
-Checking a token costs one query (its user and its revocation together). With a shared (Redis)
-cache, each process remembers the answer for up to AUTH_CACHE_SECONDS, tagged with the cache's
-*auth epoch*; a logout, role change or deactivation writes a new epoch, and every process
-checks the epoch on each request, so the change applies at once everywhere. While the epoch
-cannot be read (Redis down), and on the embedded default (whose in-process cache cannot tell
-other processes anything), every request asks the database. AUTH_CACHE_SECONDS bounds how long
-a change whose new epoch could not be written goes unseen.
+Checking a token costs one query (its user and its revocation together). With Redis, each
+process remembers the answer for up to AUTH_CACHE_SECONDS, tagged with the *auth epoch* kept
+beside the rate-limit counters; a logout, role change or deactivation writes a new epoch, and
+every request compares it, so the change applies at once everywhere. An API request reads the
+epoch in the same round trip that counts it against its rate limit (``verify_request_token``).
+While the epoch cannot be read (Redis down), and on the embedded default (whose process has no
+one to tell), every request asks the database. AUTH_CACHE_SECONDS bounds how long a change
+whose new epoch could not be written goes unseen.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,18 +30,21 @@ from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
     decode_token,
+    verify_jwt_in_request,
 )
 from sqlalchemy import delete, inspect, select
 
-from litho_platform.extensions import cache, db
+from litho_platform.extensions import db, limiter
 from litho_platform.local_cache import local_cache
 from litho_platform.models import RevokedToken, User
 from litho_platform.models.base import utcnow
+from litho_platform.rate_limits import NOT_READ, Outcome
 
 logger = logging.getLogger("litho_platform.tokens")
 
 AUTH_CACHE = "auth"
-EPOCH_KEY = "auth:epoch"
+# Beside the rate-limit counters, so an API request reads it in the same round trip.
+EPOCH_KEY = "auth-epoch:litho"
 _USER_COLUMNS = tuple(column.key for column in inspect(User).column_attrs)
 
 
@@ -102,27 +107,45 @@ def forget_token_checks() -> None:
     """Make every process check tokens in the database again (after a revocation or a change
     of a user): a new auth epoch, and this process's remembered checks dropped."""
     local_cache(current_app, AUTH_CACHE).clear()
-    if _shared_epochs() and not cache.set(EPOCH_KEY, uuid.uuid4().hex, timeout=0):
+    if limiter.shares_values() and not limiter.share_value(EPOCH_KEY, uuid.uuid4().hex):
         logger.warning(
             "the auth epoch could not be written: other processes may accept a changed token "
             "for up to AUTH_CACHE_SECONDS"
         )
 
 
-def _shared_epochs() -> bool:
-    return current_app.config["CACHE_TYPE"] != "SimpleCache"
-
-
 def _current_epoch() -> str | None:
-    """The shared auth epoch, or None when there is none to trust (no shared cache, or it
+    """The shared auth epoch, or None when there is none to trust (nothing shared, or Redis
     cannot be reached)."""
-    if not _shared_epochs():
-        return None
-    epoch = cache.get(EPOCH_KEY)
-    if epoch is None:
-        cache.add(EPOCH_KEY, uuid.uuid4().hex, timeout=0)
-        epoch = cache.get(EPOCH_KEY)
-    return epoch
+    epoch = limiter.shared_value(EPOCH_KEY, lambda: uuid.uuid4().hex)
+    return None if epoch is NOT_READ else epoch
+
+
+def verify_request_token(count: Callable[[str | None], Outcome]) -> Outcome:
+    """``verify_jwt_in_request()`` for a request that is also counted against a rate limit:
+    ``count(read)`` counts it and reads the shared value ``read`` in the same round trip.
+
+    A token this process accepted within AUTH_CACHE_SECONDS is accepted again at once, and the
+    auth epoch that must confirm it is read by the count; if the epoch moved meanwhile, the
+    token is checked again from the database, as on a first visit, before the view runs (and
+    refused with the usual 401 if it must be). That request was counted against the tier its
+    user had before the change.
+    """
+    g.auth_epoch_deferrable = True
+    try:
+        verify_jwt_in_request()
+    finally:
+        g.pop("auth_epoch_deferrable", None)
+    outcome = count(EPOCH_KEY if "auth_epoch_expected" in g else None)
+    expected = g.pop("auth_epoch_expected", None)
+    if expected is not None:
+        epoch = _current_epoch() if outcome.value is NOT_READ else outcome.value
+        if epoch is None or epoch != expected:
+            g.pop("token_check", None)
+            if epoch is not None:
+                g.auth_epoch_known = epoch
+            verify_jwt_in_request()
+    return outcome
 
 
 def _revocation(claims: dict[str, Any]):
@@ -134,6 +157,11 @@ def is_revoked(claims: dict[str, Any]) -> bool:
     return bool(db.session.scalar(select(_revocation(claims))))
 
 
+def _accepted(state: tuple[dict[str, Any] | None, bool]) -> bool:
+    columns, revoked = state
+    return columns is not None and not revoked
+
+
 def _check(claims: dict[str, Any]) -> tuple[dict[str, Any] | None, bool]:
     """(the user's column values, or None if unknown or deactivated; whether the token is
     revoked), remembered per token and auth epoch for AUTH_CACHE_SECONDS. Computed once per
@@ -141,9 +169,18 @@ def _check(claims: dict[str, Any]) -> tuple[dict[str, Any] | None, bool]:
     if "token_check" in g:
         return g.token_check
     checks = local_cache(current_app, AUTH_CACHE)
-    epoch = _current_epoch()
-    remembered = checks.get(claims["jti"]) if epoch is not None else None
-    state = remembered[1] if remembered is not None and remembered[0] == epoch else None
+    remembered = checks.get(claims["jti"])
+    if remembered is not None and g.get("auth_epoch_deferrable") and _accepted(remembered[1]):
+        # verify_request_token confirms the epoch with the rate-limit count.
+        g.auth_epoch_expected = remembered[0]
+        g.token_check = remembered[1]
+        return remembered[1]
+    epoch = g.pop("auth_epoch_known", None) or _current_epoch()
+    state = (
+        remembered[1]
+        if remembered is not None and epoch is not None and remembered[0] == epoch
+        else None
+    )
     if state is None:
         try:
             user_id = int(claims["sub"])
