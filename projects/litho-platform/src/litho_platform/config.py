@@ -15,7 +15,7 @@ from pathlib import Path
 
 from celery.schedules import crontab
 
-from litho_platform.rate_limits import parse_limit
+from litho_platform.rate_limits import REDIS_SCHEMES, parse_limit
 
 ENVIRONMENTS = ("development", "testing", "production")
 
@@ -334,7 +334,7 @@ def check_config(config: Mapping[str, object]) -> None:
     else:
         problems.extend(_limit_problems({**tiers, "login": config.get("RATE_LIMIT_LOGIN")}))
     storage = config.get("RATELIMIT_STORAGE_URI") or "memory://"
-    if storage != "memory://" and not storage.startswith(("redis://", "rediss://", "unix://")):
+    if storage != "memory://" and not storage.startswith(REDIS_SCHEMES):
         problems.append("RATELIMIT_STORAGE_URI must be memory:// or a Redis URL")
     problems.extend(_celery_problems(config.get("CELERY") or {}))
     if problems:

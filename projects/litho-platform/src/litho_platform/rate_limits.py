@@ -51,6 +51,8 @@ logger = logging.getLogger("litho_platform.rate_limits")
 
 # Outside the cache's "litho:" prefix, so clearing the cache leaves the limits alone.
 KEY_PREFIX = "ratelimit:litho"
+# The storage URIs besides memory://: Redis, counted by every process.
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 SOCKET_TIMEOUT_S = 0.5
 # After Redis fails, this process counts in memory for this long before trying Redis again, so
 # requests do not each wait for a connection timeout during an outage.
@@ -225,7 +227,7 @@ def counters_for(uri: str) -> Counters:
     """``memory://`` or a ``redis://``/``rediss://`` URL (with the in-memory fallback)."""
     if uri == "memory://":
         return MemoryCounters()
-    if uri.startswith(("redis://", "rediss://", "unix://")):
+    if uri.startswith(REDIS_SCHEMES):
         return FallbackCounters(RedisCounters(uri))
     raise ValueError(f"RATELIMIT_STORAGE_URI must be memory:// or a Redis URL, got {uri!r}")
 
@@ -270,6 +272,10 @@ class Outcome:
         """Refuse the request (429) if the count passed the limit."""
         if self.window is not None and self.window.count > self.window.limit.amount:
             _refuse(self.window)
+
+
+def _counter_key(item: RateLimitItem, scope: str, who: str) -> str:
+    return f"{KEY_PREFIX}:{scope}:{item.amount}/{item.get_expiry()}:{who}"
 
 
 def _refuse(window: Window) -> None:
@@ -332,9 +338,8 @@ class RateLimiter:
             value = NOT_READ if read is None else self.counters().get(read)
             return Outcome(None, value)
         item = parse_limit(limit())
-        window_s = item.get_expiry()
         count, ends, value = self.counters().hit(
-            f"{KEY_PREFIX}:{scope}:{item.amount}/{window_s}:{key()}", window_s, read
+            _counter_key(item, scope, key()), item.get_expiry(), read
         )
         window = Window(item, count, ends)
         g.setdefault("rate_limit_windows", []).append(window)
@@ -350,14 +355,15 @@ class RateLimiter:
         if not current_app.config["RATELIMIT_ENABLED"]:
             return
         item = parse_limit(limit())
-        window_s = item.get_expiry()
-        counter = f"{KEY_PREFIX}:{scope}:{item.amount}/{window_s}:{key()}"
+        counter = _counter_key(item, scope, key())
         count, ends = self.counters().peek(counter)
         window = Window(item, count, ends)
         g.setdefault("rate_limit_windows", []).append(window)
         if count >= item.amount:
             _refuse(window)
-        g.setdefault("rate_limit_pending", []).append(_PendingCount(counter, window_s, count_when))
+        g.setdefault("rate_limit_pending", []).append(
+            _PendingCount(counter, item.get_expiry(), count_when)
+        )
 
     def shared_value(self, key: str, default: Callable[[], str]) -> Any:
         """The value shared by every process under ``key`` (set to ``default()`` if absent), or
