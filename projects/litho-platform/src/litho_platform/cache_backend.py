@@ -3,24 +3,22 @@
 Everything the service caches can be rebuilt from the database, so an unreachable Redis costs
 speed, not correctness. Flask-Caching's RedisCache raises on every call while Redis is down;
 this subclass turns those failures into misses (reads return nothing, writes are dropped) and,
-after one, leaves Redis alone for ``RETRY_AFTER_S`` so requests do not each wait for a
-connection timeout. ``CACHE_TYPE = "litho_platform.cache_backend.TolerantRedisCache"``.
+after one, leaves Redis alone for a while (``redis_outages.OutageGuard``) so requests do not
+each wait for a connection timeout.
+``CACHE_TYPE = "litho_platform.cache_backend.TolerantRedisCache"``.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask_caching.backends.rediscache import RedisCache
-from redis.exceptions import RedisError
+
+from litho_platform.redis_outages import OutageGuard, retry_once
 
 logger = logging.getLogger("litho_platform.cache")
-
-RETRY_AFTER_S = 5.0
 
 T = TypeVar("T")
 
@@ -30,23 +28,18 @@ class TolerantRedisCache(RedisCache):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._down_until = 0.0
-        self._lock = threading.Lock()
+        # Flask-Caching builds the client from CACHE_REDIS_URL before this class sees it, so
+        # the retry policy is set on the client rather than passed in.
+        for client in {self._read_client, self._write_client}:
+            client.set_retry(retry_once())
+        self._outage = OutageGuard(
+            logger,
+            "cache unavailable, serving without it (Redis retried every %.0f s): %s",
+            "cache available again",
+        )
 
     def _guard(self, operation: Callable[[], T], fallback: T) -> T:
-        if time.monotonic() < self._down_until:
-            return fallback
-        try:
-            return operation()
-        except RedisError as exc:
-            with self._lock:
-                if time.monotonic() >= self._down_until:
-                    logger.warning(
-                        "cache unavailable, serving without it for %.0f s: %s", RETRY_AFTER_S, exc
-                    )
-                self._down_until = time.monotonic() + RETRY_AFTER_S
-            return fallback
-
+        return self._outage.call(operation, lambda: fallback)
     def get(self, key: str) -> Any:
         return self._guard(lambda: super(TolerantRedisCache, self).get(key), None)
 

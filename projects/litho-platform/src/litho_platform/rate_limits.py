@@ -43,9 +43,9 @@ from typing import Any, Protocol
 import redis
 from flask import Flask, Response, current_app, g
 from limits import RateLimitItem, parse_many
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from werkzeug.exceptions import TooManyRequests
+
+from litho_platform.redis_outages import OutageGuard, retry_once
 
 logger = logging.getLogger("litho_platform.rate_limits")
 
@@ -54,9 +54,6 @@ KEY_PREFIX = "ratelimit:litho"
 # The storage URIs besides memory://: Redis, counted by every process.
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 SOCKET_TIMEOUT_S = 0.5
-# After Redis fails, this process counts in memory for this long before trying Redis again, so
-# requests do not each wait for a connection timeout during an outage.
-RETRY_AFTER_S = 5.0
 
 # Count one request in the window KEYS[1] (ARGV[1] seconds, started by its first request) and
 # answer the count, the window's remaining milliseconds and, when KEYS[2] is given, that key's
@@ -141,13 +138,11 @@ class RedisCounters:
     """Fixed windows and shared values in Redis, for every process using the same database."""
 
     def __init__(self, url: str) -> None:
-        # One retry on a fresh connection (Redis restarted under a pooled one), no back-off: a
-        # request must not wait seconds for the limiter.
         self.client = redis.Redis.from_url(
             url,
             socket_connect_timeout=SOCKET_TIMEOUT_S,
             socket_timeout=SOCKET_TIMEOUT_S,
-            retry=Retry(NoBackoff(), 1),
+            retry=retry_once(),
             decode_responses=True,
         )
         self._hit = self.client.register_script(HIT_SCRIPT)
@@ -180,15 +175,19 @@ class RedisCounters:
 
 
 class FallbackCounters:
-    """Redis, or this process's memory while Redis cannot be reached (retried every
-    RETRY_AFTER_S). Limits then hold per process: the API stays up and one client still cannot
-    flood it, at the price of each process granting the full budget."""
+    """Redis, or this process's memory while Redis cannot be reached (``OutageGuard``).
+    Limits then hold per process: the API stays up and one client still cannot flood it, at
+    the price of each process granting the full budget."""
 
     def __init__(self, primary: RedisCounters) -> None:
         self.primary = primary
         self.memory = MemoryCounters()
-        self._down_until = 0.0
-        self._lock = threading.Lock()
+        self._outage = OutageGuard(
+            logger,
+            "rate-limit storage unreachable, falling back to in-memory storage "
+            "(per process, Redis retried every %.0f s): %s",
+            "rate-limit storage reachable again: counting in Redis",
+        )
 
     def hit(self, key: str, window_s: int, read: str | None = None) -> tuple[int, float, Any]:
         return self._first_answer(lambda store: store.hit(key, window_s, read))
@@ -203,24 +202,7 @@ class FallbackCounters:
         return self._first_answer(lambda store: store.set(key, value, only_if_absent))
 
     def _first_answer(self, operation: Callable[[Counters], Any]) -> Any:
-        if time.monotonic() < self._down_until:
-            return operation(self.memory)
-        try:
-            answer = operation(self.primary)
-        except redis.RedisError as exc:
-            with self._lock:
-                if not self._down_until:
-                    logger.warning(
-                        "rate-limit storage unreachable, falling back to in-memory storage "
-                        "(per process, retried every %.0f s): %s", RETRY_AFTER_S, exc
-                    )
-                self._down_until = time.monotonic() + RETRY_AFTER_S
-            return operation(self.memory)
-        if self._down_until:
-            with self._lock:
-                self._down_until = 0.0
-            logger.warning("rate-limit storage reachable again: counting in Redis")
-        return answer
+        return self._outage.call(lambda: operation(self.primary), lambda: operation(self.memory))
 
 
 def counters_for(uri: str) -> Counters:

@@ -8,7 +8,7 @@ import time
 import pytest
 import redis
 
-from litho_platform import rate_limits
+from litho_platform import rate_limits, redis_outages
 from litho_platform.config import ConfigError
 from litho_platform.models import Role
 from litho_platform.rate_limits import NOT_READ, FallbackCounters, MemoryCounters
@@ -129,7 +129,7 @@ def test_counting_falls_back_to_memory_while_redis_is_down(monkeypatch, caplog):
     primary = FlakyRedis()
     counters = FallbackCounters(primary)
     clock = [0.0]
-    monkeypatch.setattr(rate_limits.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(redis_outages.time, "monotonic", lambda: clock[0])
     assert counters.hit("k", 60)[0] == 1
     primary.down = True
     with caplog.at_level("WARNING", logger="litho_platform.rate_limits"):
@@ -140,7 +140,7 @@ def test_counting_falls_back_to_memory_while_redis_is_down(monkeypatch, caplog):
     primary.down = False
     assert counters.hit("k", 60)[0] == 4
     assert primary.hits == 1
-    clock[0] += rate_limits.RETRY_AFTER_S
+    clock[0] += redis_outages.RETRY_AFTER_S
     assert counters.hit("k", 60)[0] == 2
     assert "reachable again" in caplog.records[-1].message
 
