@@ -206,7 +206,7 @@ class FallbackCounters:
 
 
 def counters_for(uri: str) -> Counters:
-    """``memory://`` or a ``redis://``/``rediss://`` URL (with the in-memory fallback)."""
+    """``memory://``, or a Redis URL (REDIS_SCHEMES) with the in-memory fallback."""
     if uri == "memory://":
         return MemoryCounters()
     if uri.startswith(REDIS_SCHEMES):
