@@ -86,9 +86,14 @@ loglevel = _log_level()
 errorlog = "-"
 _access_log = os.environ.get("GUNICORN_ACCESSLOG") or "-"
 accesslog = None if _access_log == "off" else _access_log
+# With an access log, its line is each request's log line: the app (REQUEST_LOG=server) writes
+# no second one and leaves the user id in the environ for JsonLogger.access. An explicit
+# REQUEST_LOG wins; raw_env reaches the workers, where the app reads it.
+raw_env = ["REQUEST_LOG=server"] if accesslog and not os.environ.get("REQUEST_LOG") else []
 
 _FORMATTER = JsonFormatter(
-    "{asctime}{levelname}{name}{message}",
+    # process: the workers write to one stream.
+    "{asctime}{levelname}{name}{process}{message}",
     style="{",
     rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
 )
@@ -97,8 +102,10 @@ _FORMATTER = JsonFormatter(
 class JsonLogger(Logger):
     """Gunicorn's error and access logs as one JSON object per line, like the app's own logs.
 
-    Each access line carries the request id the app answered with (X-Request-ID), so a line
-    here, the app's request log and the worker's task logs can be joined on it.
+    Each access line is its request's log line (the app writes none of its own, see raw_env):
+    it carries the request id the app answered with (X-Request-ID) and the user id the app left
+    in the WSGI environ, so it joins the app's other lines and the Celery worker's task lines
+    on the request id.
     """
 
     def setup(self, cfg):
@@ -121,6 +128,7 @@ class JsonLogger(Logger):
                 "status": int(atoms["s"]),
                 "duration_ms": round(atoms["D"] / 1000, 2),
                 "response_bytes": atoms["B"],
+                "user_id": environ.get("litho.user_id"),
                 "remote_addr": atoms["h"],
                 "forwarded_for": atoms.get("{x-forwarded-for}i"),
                 "user_agent": atoms["a"],

@@ -62,6 +62,7 @@ def test_defaults(load_config):
     assert (config["max_requests"], config["max_requests_jitter"]) == (1000, 100)
     assert config["worker_tmp_dir"] == ("/dev/shm" if Path("/dev/shm").is_dir() else None)
     assert config["accesslog"] == "-"
+    assert config["raw_env"] == ["REQUEST_LOG=server"]
     assert config["loglevel"] == "info"
     assert config["preload_app"] is False
     assert config["control_socket_disable"] is True
@@ -83,7 +84,8 @@ def test_defaults(load_config):
         ({"GUNICORN_MAX_REQUESTS": "0", "GUNICORN_MAX_REQUESTS_JITTER": "0"},
          {"max_requests": 0, "max_requests_jitter": 0}),
         ({"GUNICORN_WORKER_TMP_DIR": "/tmp"}, {"worker_tmp_dir": "/tmp"}),
-        ({"GUNICORN_ACCESSLOG": "off"}, {"accesslog": None}),
+        ({"GUNICORN_ACCESSLOG": "off"}, {"accesslog": None, "raw_env": []}),
+        ({"REQUEST_LOG": "app"}, {"accesslog": "-", "raw_env": []}),
         ({"GUNICORN_ACCESSLOG": "/var/log/litho/access.log"},
          {"accesslog": "/var/log/litho/access.log"}),
         ({"LOG_LEVEL": "WARNING"}, {"loglevel": "warning"}),
@@ -165,10 +167,16 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+# Answers as the platform does under this config: the request id in a header, the user id in
+# the environ (REQUEST_LOG=server, which it reports back).
 PROBE_APP = '''
+import os
+
 def app(environ, start_response):
     request_id = environ.get("HTTP_X_REQUEST_ID", "")
-    start_response("200 OK", [("Content-Type", "text/plain"), ("X-Request-ID", request_id)])
+    environ["litho.user_id"] = 7
+    start_response("200 OK", [("Content-Type", "text/plain"), ("X-Request-ID", request_id),
+                              ("X-Request-Log", os.environ.get("REQUEST_LOG", ""))])
     return [b"ok"]
 '''
 
@@ -194,6 +202,7 @@ def test_gunicorn_serves_logs_json_and_stops_gracefully(checks, validators, tmp_
                 )
                 with urllib.request.urlopen(request, timeout=2) as response:
                     assert response.read() == b"ok"
+                    assert response.headers["X-Request-Log"] == "server"
                 break
             except OSError:
                 assert time.monotonic() < deadline, "gunicorn did not start within 15 s"
@@ -208,11 +217,13 @@ def test_gunicorn_serves_logs_json_and_stops_gracefully(checks, validators, tmp_
     access = [json.loads(line) for line in stdout.splitlines()]
     assert access == [access[0]]
     assert access[0] | {"time": None, "duration_ms": None} == {
-        "time": None, "level": "INFO", "logger": "gunicorn.access", "message": "access",
+        "time": None, "level": "INFO", "logger": "gunicorn.access",
+        "process": access[0]["process"], "message": "access",
         "request_id": "rid-7", "method": "GET", "path": "/analyses", "query": "page=2",
-        "status": 200, "duration_ms": None, "response_bytes": 2, "remote_addr": "127.0.0.1",
-        "forwarded_for": None, "user_agent": access[0]["user_agent"],
+        "status": 200, "duration_ms": None, "response_bytes": 2, "user_id": 7,
+        "remote_addr": "127.0.0.1", "forwarded_for": None, "user_agent": access[0]["user_agent"],
     }
+    assert access[0]["process"] != server.pid
     errors = [json.loads(line) for line in stderr.splitlines()]
     messages = [record["message"] for record in errors]
     assert sum(message.startswith("Booting worker") for message in messages) == 2

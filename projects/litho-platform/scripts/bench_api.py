@@ -4,8 +4,9 @@ Starts two gunicorn servers with the same settings (deployment/gunicorn/gunicorn
 2 sync workers): the platform on PostgreSQL and Redis, and a bare flask-restx app with one hello
 endpoint. Seeds a user, a dataset and a succeeded analysis, then measures with wrk, in this one
 run, ``GET /hello`` and ``GET /api/v1/analyses/{id}`` (with a JWT, the result cached): warm-up
-first, then the same connections for the same time each. Prints req/s and latency percentiles
-and ends with one line:
+first, then the same connections for the same time each. Prints req/s, latency percentiles and
+the server's CPU time per request (its gunicorn processes' user and system time over the run,
+divided by the requests: steadier than req/s on a shared machine) and ends with one line:
 
     api-bench: hello H req/s, results R req/s, ratio R/H, p99 P ms
 
@@ -37,6 +38,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import redis
 from flask import Flask
 from flask_restx import Api, Resource
@@ -89,6 +91,7 @@ class Measurement:
     requests: int
     failures: int
     generator_cores: float
+    server_us: float
 
 
 def log(message: str) -> None:
@@ -208,13 +211,28 @@ def stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
+def cpu_seconds(server: subprocess.Popen) -> float:
+    """User and system time of a gunicorn master and its workers so far."""
+    master = psutil.Process(server.pid)
+    total = 0.0
+    for process in (master, *master.children()):
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def run_wrk(wrk: str, name: str, url: str, headers: dict[str, str], seconds: int,
-            connections: int, script: Path) -> Measurement:
+            connections: int, script: Path, server: subprocess.Popen) -> Measurement:
     command = [wrk, "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "-s", str(script)]
     for header, value in headers.items():
         command += ["-H", f"{header}: {value}"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = cpu_seconds(server)
     completed = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+    server_used = cpu_seconds(server) - server_before
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(row for row in completed.stdout.splitlines() if row.startswith("WRK "))
     report = json.loads(line[4:])
@@ -230,6 +248,7 @@ def run_wrk(wrk: str, name: str, url: str, headers: dict[str, str], seconds: int
         requests=report["requests"],
         failures=report["socket_errors"] + report["bad_status"],
         generator_cores=used / elapsed,
+        server_us=server_used / max(report["requests"], 1) * 1e6,
     )
 
 
@@ -287,11 +306,11 @@ def main() -> int:
         script = work / "report.lua"
         script.write_text(WRK_REPORT)
         log(f"warm-up {WARMUP_S} s each, then {duration} s each, {connections} connections")
-        run_wrk(wrk, "hello", hello, {}, WARMUP_S, connections, script)
-        run_wrk(wrk, "results", results, auth, WARMUP_S, connections, script)
+        run_wrk(wrk, "hello", hello, {}, WARMUP_S, connections, script, servers[1])
+        run_wrk(wrk, "results", results, auth, WARMUP_S, connections, script, servers[0])
         measured = [
-            run_wrk(wrk, "hello", hello, {}, duration, connections, script),
-            run_wrk(wrk, "results", results, auth, duration, connections, script),
+            run_wrk(wrk, "hello", hello, {}, duration, connections, script, servers[1]),
+            run_wrk(wrk, "results", results, auth, duration, connections, script, servers[0]),
         ]
     finally:
         for server in servers:
@@ -302,11 +321,11 @@ def main() -> int:
         admin.dispose()
         shutil.rmtree(work, ignore_errors=True)
     print(f"{'endpoint':<10}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-          f"{'requests':>10}{'failed':>8}{'wrk cores':>11}")
+          f"{'requests':>10}{'failed':>8}{'wrk cores':>11}{'server us/req':>15}")
     for m in measured:
         print(f"{m.name:<10}{m.requests_per_s:>9.0f}{m.p50_ms:>9.2f}{m.p90_ms:>9.2f}"
               f"{m.p99_ms:>9.2f}{m.max_ms:>9.1f}{m.requests:>10}{m.failures:>8}"
-              f"{m.generator_cores:>11.2f}")
+              f"{m.generator_cores:>11.2f}{m.server_us:>15.0f}")
     hello_rate, results_rate = measured[0].requests_per_s, measured[1].requests_per_s
     print(f"api-bench: hello {hello_rate:.0f} req/s, results {results_rate:.0f} req/s, "
           f"ratio {results_rate / hello_rate:.2f}, p99 {measured[1].p99_ms:.1f} ms")

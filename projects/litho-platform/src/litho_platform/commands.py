@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from werkzeug.datastructures import FileStorage
 
 from litho_platform.errors import ProblemError
+from litho_platform.models import Caller
 from litho_platform.services import datasets, users
 
 # The example FEM files ship in the project folder beside the package (editable install).
@@ -59,7 +60,7 @@ def load_demo_command(username: str, examples: Path) -> None:
         with path.open("rb") as stream:
             upload = FileStorage(stream=stream, filename=path.name)
             try:
-                dataset = datasets.create_from_upload(owner, upload, path.stem)
+                dataset = datasets.create_from_upload(Caller.of(owner), upload, path.stem)
             except ProblemError as exc:
                 click.echo(f"skipped {path.name}: {exc.detail}", err=True)
                 continue

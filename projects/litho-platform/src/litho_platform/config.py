@@ -25,6 +25,10 @@ MIN_SECRET_LENGTH = 32
 
 ROLE_TIERS = ("admin", "engineer", "viewer", "anonymous")
 
+# Who writes each request's log line: the app, or the server whose access log carries it
+# (observability.py; deployment/gunicorn/gunicorn.conf.py chooses "server" for itself).
+REQUEST_LOGS = ("app", "server")
+
 # The Alembic scripts sit beside the package in the project folder (editable install); an image
 # that installs the package elsewhere points MIGRATIONS_DIR (or --directory) at its copy.
 DEFAULT_MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -65,7 +69,8 @@ class Settings:
     analysis jobs run in-process (Celery eager mode); ``redis_url`` None means the in-process
     cache and in-memory rate-limit counters. Time limits and timeouts are in seconds;
     ``retention_days`` 0 keeps datasets forever; ``worker_metrics_port`` 0 turns the Celery
-    worker's metrics endpoint off; ``auth_cache_seconds`` 0 checks every token in the database.
+    worker's metrics endpoint off; ``auth_cache_seconds`` 0 checks every token in the database;
+    ``request_log`` is one of REQUEST_LOGS.
     """
 
     app_env: str = "development"
@@ -83,6 +88,7 @@ class Settings:
     refresh_token_days: int = 7
     port: int = 8000
     log_level: str = "INFO"
+    request_log: str = "app"
     rate_limit_admin: str = "1200/minute"
     rate_limit_engineer: str = "600/minute"
     rate_limit_viewer: str = "300/minute"
@@ -130,6 +136,7 @@ class Settings:
             refresh_token_days=_integer(env, "JWT_REFRESH_TOKEN_DAYS", defaults.refresh_token_days),
             port=_integer(env, "PORT", defaults.port),
             log_level=(_text(env, "LOG_LEVEL") or defaults.log_level).upper(),
+            request_log=(_text(env, "REQUEST_LOG") or defaults.request_log).lower(),
             rate_limit_admin=_text(env, "RATE_LIMIT_ADMIN") or defaults.rate_limit_admin,
             rate_limit_engineer=_text(env, "RATE_LIMIT_ENGINEER") or defaults.rate_limit_engineer,
             rate_limit_viewer=_text(env, "RATE_LIMIT_VIEWER") or defaults.rate_limit_viewer,
@@ -299,6 +306,7 @@ class Settings:
             "ADMIN_EMAIL": self.admin_email,
             "PORT": self.port,
             "LOG_LEVEL": self.log_level,
+            "REQUEST_LOG": self.request_log,
             "RESTX_MASK_SWAGGER": False,
             "RESTX_ERROR_404_HELP": False,
             "ERROR_INCLUDE_MESSAGE": False,
@@ -333,6 +341,8 @@ def check_config(config: Mapping[str, object]) -> None:
         problems.append(f"RATE_LIMITS must name exactly the tiers {', '.join(ROLE_TIERS)}")
     else:
         problems.extend(_limit_problems({**tiers, "login": config.get("RATE_LIMIT_LOGIN")}))
+    if config.get("REQUEST_LOG", "app") not in REQUEST_LOGS:
+        problems.append(f"REQUEST_LOG must be one of {', '.join(REQUEST_LOGS)}")
     storage = config.get("RATELIMIT_STORAGE_URI") or "memory://"
     if storage != "memory://" and not storage.startswith(REDIS_SCHEMES):
         problems.append("RATELIMIT_STORAGE_URI must be memory:// or a Redis URL")

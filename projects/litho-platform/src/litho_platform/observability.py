@@ -1,5 +1,10 @@
 """Request IDs and structured logs: one JSON log line per request, correlated by X-Request-ID.
 
+The line is the app's own (``litho_platform.request``) unless REQUEST_LOG is ``server``: then
+the server's access log is the request log, and the app, instead of writing a second line about
+the same request, leaves what only it knows in the WSGI environ (USER_ID_ENVIRON) beside the
+X-Request-ID response header. deployment/gunicorn/gunicorn.conf.py does so for gunicorn.
+
 The request id lives in a context variable. The web process sets it for each request; a Celery
 task started from a request carries it in its message headers and the worker sets it again
 while the task runs. ``RequestIdFilter`` copies it onto every log record, so the web request's
@@ -15,13 +20,14 @@ import time
 import uuid
 from contextvars import ContextVar
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter
 
 from litho_platform import metrics
 
 REQUEST_ID_HEADER = "X-Request-ID"
+USER_ID_ENVIRON = "litho.user_id"
 # A caller's id is echoed into logs and headers, so only short, plain tokens are accepted;
 # anything else is replaced by a fresh id rather than refused.
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -95,6 +101,9 @@ def _log_request(response: Response) -> Response:
     duration = time.perf_counter() - started if started is not None else None
     if duration is not None:
         metrics.observe_request(request.endpoint, request.method, response.status_code, duration)
+    if current_app.config["REQUEST_LOG"] == "server":
+        request.environ[USER_ID_ENVIRON] = g.get("user_id")
+        return response
     request_logger.info(
         "request",
         extra={

@@ -144,6 +144,13 @@ def test_unsafe_job_settings_are_refused(environ, message):
         check_config(Settings.from_env(environ).flask_config())
 
 
+def test_request_log_is_app_or_server():
+    assert Settings.from_env({}).flask_config()["REQUEST_LOG"] == "app"
+    assert Settings.from_env({"REQUEST_LOG": "Server"}).flask_config()["REQUEST_LOG"] == "server"
+    with pytest.raises(ConfigError, match="REQUEST_LOG must be one of app, server"):
+        check_config(Settings.from_env({"REQUEST_LOG": "nginx"}).flask_config())
+
+
 def test_proxy_headers_are_ignored_unless_proxies_are_counted(make_app):
     forwarded = {"X-Forwarded-For": "203.0.113.9"}
     seen = {}

@@ -118,3 +118,28 @@ def test_one_json_log_line_per_request(client, caplog):
     )
     assert logged["duration_ms"] >= 0
     assert logged["level"] == "INFO"
+
+
+def test_with_request_log_server_the_access_log_has_the_line(make_app, caplog):
+    app = make_app(REQUEST_LOG="server")
+    seen = []
+    serve = app.wsgi_app
+    app.wsgi_app = lambda environ, start_response: seen.append(environ) or serve(
+        environ, start_response
+    )
+    client = app.test_client()
+    with app.app_context():
+        user_id = users.register("loggedout", "lo@fab.example", "Reticle-Bossung-42").id
+    token = client.post(
+        "/api/v1/auth/login", json={"username": "loggedout", "password": "Reticle-Bossung-42"}
+    ).json["access_token"]
+    with caplog.at_level(logging.INFO, logger="litho_platform.request"):
+        response = client.get(
+            "/api/v1/auth/me",
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "srv-1"},
+        )
+    assert response.status_code == 200
+    assert [r for r in caplog.records if r.name == "litho_platform.request"] == []
+    # What the server's access line needs: the request id in the answer, the user in the environ.
+    assert response.headers["X-Request-ID"] == "srv-1"
+    assert seen[-1]["litho.user_id"] == user_id

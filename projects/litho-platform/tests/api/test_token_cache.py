@@ -1,6 +1,7 @@
 """Verified tokens are remembered (jwt_manager.py) without weakening any check: a token is
 verified once, then served from the cache until it expires; a token differing in one character
-is verified in full; an expired one and a revoked one are refused as before."""
+is verified in full; an expired one and a revoked one are refused as before; only a plain
+``Bearer <token>`` header is read without the library's parsing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import timedelta
 import pytest
 from flask_jwt_extended import JWTManager, create_access_token
 
+from litho_platform.jwt_manager import request_bearer_token
 from litho_platform.models import User
 
 
@@ -71,3 +73,25 @@ def test_claims_handed_out_are_copies(app, make_user):
         first = jwt_manager._decode_jwt_from_config(alice.access_token)
         first["sub"] = "someone else"
         assert jwt_manager._decode_jwt_from_config(alice.access_token)["sub"] == str(alice.id)
+
+
+@pytest.mark.parametrize(
+    ("header", "plain"),
+    [
+        ("Bearer {token}", True),
+        ("Bearer  {token}", False),
+        ("bearer {token}", False),
+        ("Bearer {token}, Basic Zm9vOmJhcg==", False),
+        ("Basic Zm9vOmJhcg==, Bearer {token}", False),
+        ("{token}", False),
+    ],
+)
+def test_only_the_plain_bearer_form_skips_the_librarys_parsing(app, make_user, header, plain):
+    alice = make_user("alice")
+    value = header.format(token=alice.access_token)
+    with app.test_request_context(headers={"Authorization": value}):
+        assert request_bearer_token() == (alice.access_token if plain else None)
+    # Every other form is Flask-JWT-Extended's to accept or refuse, as before.
+    expected = 200 if "Bearer " in value else 401
+    response = app.test_client().get("/api/v1/auth/me", headers={"Authorization": value})
+    assert response.status_code == expected

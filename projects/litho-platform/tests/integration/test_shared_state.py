@@ -40,14 +40,14 @@ def server(helpers, processes, database_url, redis_databases, tmp_path_factory):
 
 
 def served_by(helpers, process, request_ids) -> dict[str, int]:
-    """request id -> pid of the worker that answered it, read from the app's request log
-    (waiting for every line to be written)."""
+    """request id -> pid of the worker that answered it, read from gunicorn's access log, the
+    request log under gunicorn (waiting for every line to be written)."""
 
     def lookup() -> dict[str, int] | None:
         found = {
             line["request_id"]: line["process"]
             for line in process.json_lines()
-            if line.get("logger") == "litho_platform.request"
+            if line.get("logger") == "gunicorn.access"
             and line.get("request_id") in request_ids
         }
         return found if len(found) == len(set(request_ids)) else None

@@ -89,10 +89,12 @@ def test_the_request_id_reaches_the_workers_log_lines(helpers, api, stack):
     assert {"analysis started", "analysis finished"} <= messages
     assert any(re.match(r"Task litho_platform\.run_analysis\[.+\] succeeded", message)
                for message in messages)
+    # Under gunicorn its access line is the request's one line, with the caller the app found.
     web_lines = [line for line in process.json_lines()
                  if line.get("request_id") == "stack-readme-path"
-                 and line["logger"] == "litho_platform.request"]
-    assert len(web_lines) == 1
+                 and line["logger"] in ("gunicorn.access", "litho_platform.request")]
+    assert [(line["logger"], line["method"]) for line in web_lines] == [("gunicorn.access", "POST")]
+    assert web_lines[0]["user_id"] == api.json("GET", "/api/v1/auth/me")["id"]
     assert {line["process"] for line in worker_lines}.isdisjoint({web_lines[0]["process"]})
 
 

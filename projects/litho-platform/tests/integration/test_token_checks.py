@@ -5,11 +5,14 @@ request. Two apps on the same database and Redis stand for two gunicorn workers.
 
 from __future__ import annotations
 
+import jwt as pyjwt
 import pytest
-from flask import Flask
+from flask import Flask, g
+from flask_jwt_extended import current_user, get_jwt, get_jwt_header, get_jwt_request_location
 from sqlalchemy import event
 
 from litho_platform import create_app
+from litho_platform.api.common import authenticated
 from litho_platform.extensions import db, limiter
 from litho_platform.models import Role
 from litho_platform.services import users
@@ -34,13 +37,51 @@ def workers(helpers, database_url, redis_databases, tmp_path_factory) -> tuple[F
         db.engine.dispose()
 
 
-def sign_in(helpers, app: Flask, username: str, role: Role = Role.ENGINEER) -> dict[str, str]:
+def sign_in(helpers, app: Flask, username: str, role: Role = Role.ENGINEER,
+            token: str = "access_token") -> dict[str, str]:
     with app.app_context():
         users.register(username, f"{username}@fab.example", helpers.PASSWORD, role=role)
-    token = app.test_client().post(
+    issued = app.test_client().post(
         "/api/v1/auth/login", json={"username": username, "password": helpers.PASSWORD}
-    ).json["access_token"]
-    return {"Authorization": f"Bearer {token}"}
+    ).json[token]
+    return {"Authorization": f"Bearer {issued}"}
+
+
+@authenticated
+def request_state() -> tuple:
+    """What a view behind the gate can ask about its caller."""
+    return (get_jwt(), get_jwt_header(), get_jwt_request_location(), current_user.id,
+            current_user.username, current_user.role, current_user.is_active, g.user_id)
+
+
+def test_a_known_token_is_not_parsed_again_and_leaves_the_same_state(
+    helpers, workers, monkeypatch
+):
+    app, _ = workers
+    headers = sign_in(helpers, app, "parsed")
+    with app.test_request_context(headers=headers):
+        first = request_state()
+    parsed = []
+    original = pyjwt.api_jws.PyJWS._load
+    monkeypatch.setattr(pyjwt.api_jws.PyJWS, "_load",
+                        lambda self, token: parsed.append(token) or original(self, token))
+    with app.test_request_context(headers=headers):
+        again = request_state()
+    assert parsed == []
+    assert again == first
+    assert first[2:6] == ("headers", int(first[0]["sub"]), "parsed", Role.ENGINEER)
+
+
+def test_a_known_refresh_token_is_still_no_access_token(helpers, workers):
+    app, _ = workers
+    refresh = sign_in(helpers, app, "refresher", token="refresh_token")
+    client = app.test_client()
+    # Verified, its check remembered: the gate must still tell its type apart.
+    assert client.post("/api/v1/auth/refresh", headers=refresh).status_code == 200
+    for _ in range(2):
+        response = client.get("/api/v1/auth/me", headers=refresh)
+        assert response.status_code == 401
+        assert response.json["code"] == "token_invalid"
 
 
 def test_a_known_token_costs_one_redis_round_trip_and_no_query(helpers, workers):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Enum, String
@@ -39,3 +40,21 @@ class User(db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username} {self.role.value}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The user a request acts for, as its token check found them: a read-only snapshot, not a
+    row, so nothing a request does with it can reach the database or another request (the
+    token check remembers one and hands the same one to each request it accepts)."""
+
+    id: int
+    username: str
+    email: str
+    role: Role
+    is_active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> Caller:
+        return cls(user.id, user.username, user.email, user.role, user.is_active, user.created_at)

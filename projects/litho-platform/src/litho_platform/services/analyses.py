@@ -39,7 +39,7 @@ from litho_platform.errors import (
 )
 from litho_platform.extensions import cache, db
 from litho_platform.local_cache import local_cache
-from litho_platform.models import Analysis, AnalysisStatus, Role, User
+from litho_platform.models import Analysis, AnalysisStatus, Caller, Role
 from litho_platform.models.base import utcnow
 from litho_platform.services import results_cache
 from litho_platform.services.datasets import get_dataset, load_fem, visible_to
@@ -132,7 +132,7 @@ def check_parameters(dataset_columns: list[str], body: dict[str, Any]) -> dict[s
     }
 
 
-def create_analysis(user: User, body: dict[str, Any]) -> Analysis:
+def create_analysis(user: Caller, body: dict[str, Any]) -> Analysis:
     """Queue an analysis of one of the user's datasets (NotFoundError if not theirs) and
     dispatch it; on the embedded default it has finished when this returns.
 
@@ -350,7 +350,7 @@ def fail(analysis_id: int, message: str, outcome: str = "failed") -> None:
     _finish(analysis, AnalysisStatus.FAILED, clock, error=message, outcome=outcome)
 
 
-def get_analysis(user: User, analysis_id: int) -> Analysis:
+def get_analysis(user: Caller, analysis_id: int) -> Analysis:
     """The analysis if the user may see it (their own; an admin: any); NotFoundError else."""
     analysis = db.session.scalar(
         visible_to(select(Analysis), Analysis, user).where(Analysis.id == analysis_id)
@@ -360,7 +360,7 @@ def get_analysis(user: User, analysis_id: int) -> Analysis:
     return analysis
 
 
-def succeeded_analysis(user: User, analysis_id: int) -> Analysis:
+def succeeded_analysis(user: Caller, analysis_id: int) -> Analysis:
     """Like get_analysis, but ConflictError unless it has succeeded (there is nothing to show)."""
     analysis = get_analysis(user, analysis_id)
     if analysis.status != AnalysisStatus.SUCCEEDED:
@@ -371,7 +371,7 @@ def succeeded_analysis(user: User, analysis_id: int) -> Analysis:
     return analysis
 
 
-def cached_view(user: User, analysis_id: int) -> bytes | None:
+def cached_view(user: Caller, analysis_id: int) -> bytes | None:
     """The cached JSON document of a finished analysis the user may see, or None (not cached,
     or not theirs: the database path then answers, with its 404).
 
@@ -411,7 +411,7 @@ def results_of(analysis: Analysis) -> dict[str, Any] | None:
 
 
 def list_analyses(
-    user: User,
+    user: Caller,
     page: int,
     per_page: int,
     *,
@@ -445,7 +445,7 @@ def list_analyses(
     return paginate(stmt, page, per_page)
 
 
-def delete_analysis(user: User, analysis_id: int) -> None:
+def delete_analysis(user: Caller, analysis_id: int) -> None:
     analysis = get_analysis(user, analysis_id)
     db.session.execute(delete(Analysis).where(Analysis.id == analysis.id))
     db.session.commit()

@@ -21,7 +21,7 @@ from litho import FemData, FemValidationError, analyze_groups
 from litho import columns as litho_columns
 from litho_platform.errors import NotFoundError, ServiceUnavailableError, UnprocessableError
 from litho_platform.extensions import db
-from litho_platform.models import Analysis, AnalysisBatch, AnalysisStatus, User
+from litho_platform.models import Analysis, AnalysisBatch, AnalysisStatus, Caller
 from litho_platform.models.base import utcnow
 from litho_platform.services import analyses
 from litho_platform.services.datasets import get_dataset, load_fem, visible_to
@@ -33,7 +33,7 @@ MAX_DATASETS = 50
 GROUP_COLUMN = litho_columns.WAFER_ID
 
 
-def create_batch(user: User, body: dict[str, Any]) -> AnalysisBatch:
+def create_batch(user: Caller, body: dict[str, Any]) -> AnalysisBatch:
     """Queue one analysis per dataset in ``body["dataset_ids"]`` (2 to MAX_DATASETS distinct
     datasets of the user's) with the body's analysis parameters, and start the chord.
 
@@ -84,7 +84,7 @@ def status_of(batch: AnalysisBatch) -> str:
     return batch.status
 
 
-def get_batch(user: User, batch_id: int) -> AnalysisBatch:
+def get_batch(user: Caller, batch_id: int) -> AnalysisBatch:
     """The batch if the user may see it (their own; an admin: any); NotFoundError else."""
     batch = db.session.scalar(
         visible_to(select(AnalysisBatch), AnalysisBatch, user).where(AnalysisBatch.id == batch_id)

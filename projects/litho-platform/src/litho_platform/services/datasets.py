@@ -24,7 +24,7 @@ from werkzeug.datastructures import FileStorage
 from litho import FemData, FemValidationError, read_fem
 from litho_platform.errors import ForbiddenError, NotFoundError, UnprocessableError
 from litho_platform.extensions import db
-from litho_platform.models import Analysis, AnalysisBatch, Dataset, Role, User
+from litho_platform.models import Analysis, AnalysisBatch, Caller, Dataset, Role
 from litho_platform.services import results_cache
 from litho_platform.services.files import (
     check_content,
@@ -50,12 +50,12 @@ def data_dir() -> Path:
     return Path(current_app.instance_path) / "datasets"
 
 
-def visible_to(stmt: Select, model: type[Dataset] | type[Analysis], user: User) -> Select:
+def visible_to(stmt: Select, model: type[Dataset] | type[Analysis], user: Caller) -> Select:
     """Restrict a query to what the user may see: everything for an admin, else their own."""
     return stmt if user.role == Role.ADMIN else stmt.where(model.owner_id == user.id)
 
 
-def get_dataset(user: User, dataset_id: int) -> Dataset:
+def get_dataset(user: Caller, dataset_id: int) -> Dataset:
     """The dataset if the user may see it; NotFoundError otherwise (existence is not revealed)."""
     dataset = db.session.scalar(
         visible_to(select(Dataset), Dataset, user).where(Dataset.id == dataset_id)
@@ -66,7 +66,7 @@ def get_dataset(user: User, dataset_id: int) -> Dataset:
 
 
 def list_datasets(
-    user: User,
+    user: Caller,
     page: int,
     per_page: int,
     *,
@@ -127,7 +127,7 @@ def summarise(data: FemData) -> dict[str, Any]:
 
 
 def _store(
-    owner: User,
+    owner: Caller,
     data: FemData,
     *,
     name: str,
@@ -172,7 +172,7 @@ def _store(
     return dataset
 
 
-def create_from_upload(owner: User, upload: FileStorage | None, name: str | None) -> Dataset:
+def create_from_upload(owner: Caller, upload: FileStorage | None, name: str | None) -> Dataset:
     """Validate an uploaded CSV/Parquet file and store it.
 
     Errors, each leaving nothing stored: UnsupportedMediaTypeError (extension not .csv/.parquet,
@@ -206,7 +206,7 @@ def create_from_upload(owner: User, upload: FileStorage | None, name: str | None
 
 
 def create_from_frame(
-    owner: User,
+    owner: Caller,
     frame: pd.DataFrame,
     *,
     name: str,
@@ -261,7 +261,7 @@ def export_csv(dataset: Dataset) -> Iterator[str]:
     return chunks()
 
 
-def delete_dataset(user: User, dataset_id: int) -> None:
+def delete_dataset(user: Caller, dataset_id: int) -> None:
     """Delete a dataset, its analyses (and their cached artefacts) and its file."""
     _delete(get_dataset(user, dataset_id))
 

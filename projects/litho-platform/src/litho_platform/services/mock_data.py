@@ -10,7 +10,7 @@ from flask import current_app
 from litho import generate_with_truth
 from litho.mock import DEFAULT_DOSES, DEFAULT_FOCI
 from litho_platform.errors import UnprocessableError
-from litho_platform.models import Dataset, User
+from litho_platform.models import Caller, Dataset
 from litho_platform.services import datasets
 
 GENERATOR_PARAMETERS = (
@@ -35,7 +35,7 @@ GENERATOR_PARAMETERS = (
 )
 
 
-def create_mock_dataset(owner: User, request: dict[str, Any]) -> Dataset:
+def create_mock_dataset(owner: Caller, request: dict[str, Any]) -> Dataset:
     """Generate a table with ``litho.generate_with_truth`` and store it as a dataset.
 
     ``request`` holds any of GENERATOR_PARAMETERS (the generator's defaults apply otherwise)

@@ -18,7 +18,7 @@ from matplotlib.patches import Rectangle
 
 from litho import render
 from litho_platform.extensions import cache
-from litho_platform.models import Analysis, User
+from litho_platform.models import Analysis, Caller
 from litho_platform.services import results_cache
 from litho_platform.services.analyses import results_of, succeeded_analysis
 from litho_platform.services.datasets import load_fem
@@ -53,7 +53,7 @@ def _plot_bytes(analysis: Analysis, kind: str, fmt: str) -> bytes:
     return content
 
 
-def plot(user: User, analysis_id: int, kind: str, fmt: str) -> Image:
+def plot(user: Caller, analysis_id: int, kind: str, fmt: str) -> Image:
     """Plot ``kind`` (one of PLOT_KINDS) of a succeeded analysis as ``fmt`` (png or svg).
 
     NotFoundError if the analysis is not the user's; ConflictError until it has succeeded.
@@ -66,7 +66,7 @@ def _data_uri(content: bytes, fmt: str) -> str:
     return f"data:{MIMETYPES[fmt]};base64,{base64.b64encode(content).decode('ascii')}"
 
 
-def report_html(user: User, analysis_id: int) -> str:
+def report_html(user: Caller, analysis_id: int) -> str:
     """A self-contained HTML page: parameters, headline numbers, process-window, Bossung and
     per-group tables, and every plot as an SVG data URI (an image, so nothing in it can run).
     """
@@ -109,7 +109,7 @@ def _side(analysis: Analysis) -> dict[str, Any]:
     }
 
 
-def compare(user: User, a_id: int, b_id: int) -> dict[str, Any]:
+def compare(user: Caller, a_id: int, b_id: int) -> dict[str, Any]:
     """Both analyses' headline numbers and windows, and the deltas b − a: best focus,
     dose-to-size, max EL, DOF at zero EL and rectangle DOF at each EL both requested."""
     a = _side(succeeded_analysis(user, a_id))
@@ -129,7 +129,7 @@ def compare(user: User, a_id: int, b_id: int) -> dict[str, Any]:
     return {"a": a, "b": b, "deltas": {**deltas, "dof_at_el": dof_at_el}}
 
 
-def compare_image(user: User, a_id: int, b_id: int, fmt: str) -> Image:
+def compare_image(user: Caller, a_id: int, b_id: int, fmt: str) -> Image:
     """Both ED windows overlaid (dose band against focus) with each one's DOF rectangles."""
     comparison = compare(user, a_id, b_id)
     figure = Figure(figsize=(8.0, 5.6), layout="constrained")

@@ -32,11 +32,12 @@ from flask_jwt_extended import (
     decode_token,
     verify_jwt_in_request,
 )
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, select
 
 from litho_platform.extensions import db, limiter
+from litho_platform.jwt_manager import accept_in_request, remembered_token, request_bearer_token
 from litho_platform.local_cache import local_cache
-from litho_platform.models import RevokedToken, User
+from litho_platform.models import Caller, RevokedToken, User
 from litho_platform.models.base import utcnow
 from litho_platform.rate_limits import NOT_READ, Outcome
 
@@ -45,7 +46,6 @@ logger = logging.getLogger("litho_platform.tokens")
 AUTH_CACHE = "auth"
 # Beside the rate-limit counters, so an API request reads it in the same round trip.
 EPOCH_KEY = "auth-epoch:litho"
-_USER_COLUMNS = tuple(column.key for column in inspect(User).column_attrs)
 
 
 def _access_lifetime_seconds() -> int:
@@ -67,7 +67,7 @@ def issue_tokens(user: User) -> dict[str, Any]:
     }
 
 
-def refresh_access(user: User, refresh_claims: dict[str, Any]) -> dict[str, Any]:
+def refresh_access(user: Caller, refresh_claims: dict[str, Any]) -> dict[str, Any]:
     """A new (not fresh) access token tied to the presented refresh token."""
     access_token = create_access_token(
         identity=user, fresh=False, additional_claims={"rjti": refresh_claims["jti"]}
@@ -125,17 +125,14 @@ def verify_request_token(count: Callable[[str | None], Outcome]) -> Outcome:
     """``verify_jwt_in_request()`` for a request that is also counted against a rate limit:
     ``count(read)`` counts it and reads the shared value ``read`` in the same round trip.
 
-    A token this process accepted within AUTH_CACHE_SECONDS is accepted again at once, and the
-    auth epoch that must confirm it is read by the count; if the epoch moved meanwhile, the
-    token is checked again from the database, as on a first visit, before the view runs (and
-    refused with the usual 401 if it must be). That request was counted against the tier its
-    user had before the change.
+    A token this process verified and accepted within AUTH_CACHE_SECONDS is accepted again at
+    once (``_accept_remembered_token``), and the auth epoch that must confirm it is read by the
+    count; if the epoch moved meanwhile, the token is checked again from the database, as on a
+    first visit, before the view runs (and refused with the usual 401 if it must be). That
+    request was counted against the tier its user had before the change.
     """
-    g.auth_epoch_deferrable = True
-    try:
+    if not _accept_remembered_token():
         verify_jwt_in_request()
-    finally:
-        g.pop("auth_epoch_deferrable", None)
     outcome = count(EPOCH_KEY if "auth_epoch_expected" in g else None)
     expected = g.pop("auth_epoch_expected", None)
     if expected is not None:
@@ -148,6 +145,26 @@ def verify_request_token(count: Callable[[str | None], Outcome]) -> Outcome:
     return outcome
 
 
+def _accept_remembered_token() -> bool:
+    """Accept the request's token without Flask-JWT-Extended's per-request parsing when this
+    process has verified it (signature and expiry, jwt_manager.py) and remembers its check as
+    accepted: the conclusion ``verify_jwt_in_request()`` would reach, down to what it leaves in
+    ``g``, with the auth epoch left for the count to confirm. Any other token (unknown, a
+    refresh token, a check not remembered or not accepted) goes the library's way. The platform
+    registers no claims-verification callback; one added later must be checked here too."""
+    token = request_bearer_token()
+    remembered = remembered_token(token) if token else None
+    if remembered is None:
+        return False
+    header, claims = remembered
+    check = local_cache(current_app, AUTH_CACHE).get(claims.get("jti"))
+    if claims.get("type") != "access" or check is None or not _accepted(check[1]):
+        return False
+    g.auth_epoch_expected, g.token_check = check
+    accept_in_request(header, claims, _request_user(check[1][0]))
+    return True
+
+
 def _revocation(claims: dict[str, Any]):
     jtis = [claims["jti"]] + ([claims["rjti"]] if claims.get("rjti") else [])
     return select(RevokedToken.id).where(RevokedToken.jti.in_(jtis)).exists()
@@ -157,24 +174,19 @@ def is_revoked(claims: dict[str, Any]) -> bool:
     return bool(db.session.scalar(select(_revocation(claims))))
 
 
-def _accepted(state: tuple[dict[str, Any] | None, bool]) -> bool:
-    columns, revoked = state
-    return columns is not None and not revoked
+def _accepted(state: tuple[Caller | None, bool]) -> bool:
+    caller, revoked = state
+    return caller is not None and not revoked
 
 
-def _check(claims: dict[str, Any]) -> tuple[dict[str, Any] | None, bool]:
-    """(the user's column values, or None if unknown or deactivated; whether the token is
-    revoked), remembered per token and auth epoch for AUTH_CACHE_SECONDS. Computed once per
-    request (both JWT callbacks ask)."""
+def _check(claims: dict[str, Any]) -> tuple[Caller | None, bool]:
+    """(the caller, or None if unknown or deactivated; whether the token is revoked),
+    remembered per token and auth epoch for AUTH_CACHE_SECONDS. Computed once per request (both
+    JWT callbacks ask)."""
     if "token_check" in g:
         return g.token_check
     checks = local_cache(current_app, AUTH_CACHE)
     remembered = checks.get(claims["jti"])
-    if remembered is not None and g.get("auth_epoch_deferrable") and _accepted(remembered[1]):
-        # verify_request_token confirms the epoch with the rate-limit count.
-        g.auth_epoch_expected = remembered[0]
-        g.token_check = remembered[1]
-        return remembered[1]
     epoch = g.pop("auth_epoch_known", None) or _current_epoch()
     state = (
         remembered[1]
@@ -195,12 +207,16 @@ def _check(claims: dict[str, Any]) -> tuple[dict[str, Any] | None, bool]:
             state = (None, is_revoked(claims))
         else:
             user, revoked = row
-            columns = {name: getattr(user, name) for name in _USER_COLUMNS}
-            state = (columns if user.is_active else None, bool(revoked))
+            state = (Caller.of(user) if user.is_active else None, bool(revoked))
         if epoch is not None:
             checks.put(claims["jti"], (epoch, state))
     g.token_check = state
     return state
+
+
+def _request_user(caller: Caller) -> Caller:
+    g.user_id = caller.id  # for the request's log line
+    return caller
 
 
 def register_jwt_callbacks(jwt: JWTManager) -> None:
@@ -208,18 +224,13 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
     or deleted one is refused), through ``_check``."""
 
     @jwt.user_identity_loader
-    def _identity(user: User) -> str:
+    def _identity(user: User | Caller) -> str:
         return str(user.id)
 
     @jwt.user_lookup_loader
-    def _lookup(header: dict, claims: dict) -> User | None:
-        columns, _ = _check(claims)
-        if columns is None:
-            return None
-        g.user_id = columns["id"]
-        # A fresh, session-less copy per request: nothing done with it can reach another
-        # request or write to the database by accident.
-        return User(**columns)
+    def _lookup(header: dict, claims: dict) -> Caller | None:
+        caller, _ = _check(claims)
+        return None if caller is None else _request_user(caller)
 
     @jwt.token_in_blocklist_loader
     def _blocked(header: dict, claims: dict) -> bool:

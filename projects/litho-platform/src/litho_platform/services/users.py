@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 
 from litho_platform.errors import ConflictError, NotFoundError, UnprocessableError
 from litho_platform.extensions import db
-from litho_platform.models import Role, User
+from litho_platform.models import Caller, Role, User
 from litho_platform.services import tokens
 from litho_platform.services.pagination import Page, paginate
 from litho_platform.services.passwords import (
@@ -160,7 +160,7 @@ def list_users(
 
 
 def update_user(
-    actor: User, user_id: int, *, role: str | None = None, is_active: bool | None = None
+    actor: Caller, user_id: int, *, role: str | None = None, is_active: bool | None = None
 ) -> User:
     """Change a user's role and/or active flag (admin only; checked by the caller).
 
