@@ -4,9 +4,10 @@ Starts two gunicorn servers with the same settings (deployment/gunicorn/gunicorn
 2 sync workers): the platform on PostgreSQL and Redis, and a bare flask-restx app with one hello
 endpoint. Seeds a user, a dataset and a succeeded analysis, then measures with wrk, in this one
 run, ``GET /hello`` and ``GET /api/v1/analyses/{id}`` (with a JWT, the result cached): warm-up
-first, then the same connections for the same time each. Prints req/s, latency percentiles and
-the server's CPU time per request (its gunicorn processes' user and system time over the run,
-divided by the requests: steadier than req/s on a shared machine) and ends with one line:
+first, then alternating rounds with the same connections for the same time each. Prints req/s,
+latency percentiles (the worst round's) and the server's CPU time per request (its gunicorn
+processes' user and system time, divided by the requests: steadier than req/s on a shared
+machine) and ends with one line:
 
     api-bench: hello H req/s, results R req/s, ratio R/H, p99 P ms
 
@@ -17,7 +18,8 @@ most of a core per thousand requests a second and would measure itself. The gene
 CPU use is printed beside each figure. wrk is installed from Debian's packages when missing
 (as root). Environment: BENCH_DATABASE_URL (a PostgreSQL server URL; a throwaway database is
 created on it and dropped), BENCH_REDIS_URL (redis://127.0.0.1:6379/9: a database number of its
-own, emptied before and after), BENCH_DURATION (15 s), BENCH_CONNECTIONS (8).
+own, emptied before and after), BENCH_DURATION (15 s per endpoint), BENCH_ROUNDS (3),
+BENCH_CONNECTIONS (8).
 """
 
 from __future__ import annotations
@@ -82,16 +84,44 @@ def hello_app() -> Flask:
 
 @dataclass(frozen=True)
 class Measurement:
+    """One endpoint's wrk runs, added up (latency percentiles: the worst run's)."""
+
     name: str
-    requests_per_s: float
+    requests: int
+    seconds: float
     p50_ms: float
     p90_ms: float
     p99_ms: float
     max_ms: float
-    requests: int
     failures: int
-    generator_cores: float
-    server_us: float
+    generator_seconds: float
+    server_seconds: float
+
+    @property
+    def requests_per_s(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def generator_cores(self) -> float:
+        return self.generator_seconds / self.seconds
+
+    @property
+    def server_us(self) -> float:
+        return self.server_seconds / max(self.requests, 1) * 1e6
+
+    def __add__(self, other: Measurement) -> Measurement:
+        return Measurement(
+            name=self.name,
+            requests=self.requests + other.requests,
+            seconds=self.seconds + other.seconds,
+            p50_ms=max(self.p50_ms, other.p50_ms),
+            p90_ms=max(self.p90_ms, other.p90_ms),
+            p99_ms=max(self.p99_ms, other.p99_ms),
+            max_ms=max(self.max_ms, other.max_ms),
+            failures=self.failures + other.failures,
+            generator_seconds=self.generator_seconds + other.generator_seconds,
+            server_seconds=self.server_seconds + other.server_seconds,
+        )
 
 
 def log(message: str) -> None:
@@ -236,25 +266,25 @@ def run_wrk(wrk: str, name: str, url: str, headers: dict[str, str], seconds: int
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(row for row in completed.stdout.splitlines() if row.startswith("WRK "))
     report = json.loads(line[4:])
-    elapsed = report["duration_us"] / 1e6
-    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Measurement(
         name=name,
-        requests_per_s=report["requests"] / elapsed,
+        requests=report["requests"],
+        seconds=report["duration_us"] / 1e6,
         p50_ms=report["p50"] / 1000,
         p90_ms=report["p90"] / 1000,
         p99_ms=report["p99"] / 1000,
         max_ms=report["max"] / 1000,
-        requests=report["requests"],
         failures=report["socket_errors"] + report["bad_status"],
-        generator_cores=used / elapsed,
-        server_us=server_used / max(report["requests"], 1) * 1e6,
+        generator_seconds=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        server_seconds=server_used,
     )
 
 
 def main() -> int:
     wrk = ensure_wrk()
     duration = int(os.environ.get("BENCH_DURATION") or 15)
+    rounds = max(int(os.environ.get("BENCH_ROUNDS") or 3), 1)
+    round_s = max(duration // rounds, 1)
     connections = int(os.environ.get("BENCH_CONNECTIONS") or 8)
     server_url = make_url(
         os.environ.get("BENCH_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -305,13 +335,19 @@ def main() -> int:
         auth = {"Authorization": f"Bearer {token}"}
         script = work / "report.lua"
         script.write_text(WRK_REPORT)
-        log(f"warm-up {WARMUP_S} s each, then {duration} s each, {connections} connections")
-        run_wrk(wrk, "hello", hello, {}, WARMUP_S, connections, script, servers[1])
-        run_wrk(wrk, "results", results, auth, WARMUP_S, connections, script, servers[0])
-        measured = [
-            run_wrk(wrk, "hello", hello, {}, duration, connections, script, servers[1]),
-            run_wrk(wrk, "results", results, auth, duration, connections, script, servers[0]),
+        endpoints = [("hello", hello, {}, servers[1]), ("results", results, auth, servers[0])]
+        log(f"warm-up {WARMUP_S} s each, then {rounds} alternating rounds of {round_s} s each, "
+            f"{connections} connections")
+        for name, url, headers, server in endpoints:
+            run_wrk(wrk, name, url, headers, WARMUP_S, connections, script, server)
+        # Alternating short rounds: a change in the machine's load during the run weighs on
+        # both endpoints alike instead of on whichever was measured at the time.
+        runs = [
+            [run_wrk(wrk, name, url, headers, round_s, connections, script, server)
+             for name, url, headers, server in endpoints]
+            for _ in range(rounds)
         ]
+        measured = [sum(column[1:], column[0]) for column in zip(*runs, strict=True)]
     finally:
         for server in servers:
             stop(server)

@@ -9,6 +9,10 @@ signature included, is a different key and is verified in full; an expired one i
 the cache and fails verification as before. Revocation is not affected: it is checked on every
 request, after decoding (services/tokens.py). Each app keeps its own cache, so a different
 secret never sees another app's verdicts.
+
+The functions below let the API's gate accept a token this app already verified without the
+library's per-request parsing, leaving the request as the library would
+(``tokens._accept_remembered_token``).
 """
 
 from __future__ import annotations
