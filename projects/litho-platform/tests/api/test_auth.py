@@ -9,6 +9,7 @@ import pytest
 from flask_jwt_extended import create_access_token, decode_token
 
 from litho_platform.config import ConfigError
+from litho_platform.errors import ConflictError
 from litho_platform.extensions import db
 from litho_platform.models import Role, User
 from litho_platform.services import users
@@ -322,6 +323,27 @@ def test_first_admin_from_environment_is_created_once(make_app, tmp_path, monkey
     with again.app_context():
         assert db.session.scalar(db.select(db.func.count(User.id))) == 1
         assert users.find_by_username("root-admin").password_hash == original_hash
+
+
+def test_first_admin_created_by_another_worker_meanwhile_is_left_alone(app, monkeypatch):
+    # Two workers start together: the other one inserts the admin after this one looked.
+    real_register = users.register
+
+    def another_worker_was_faster(username, email, password, **options):
+        real_register(username, email, "Other-Worker-Pass-99", **options)
+        return real_register(username, email, password, **options)
+
+    monkeypatch.setattr(users, "register", another_worker_was_faster)
+    with app.app_context():
+        assert users.ensure_admin("root-admin", "Litho-Admin-Start-77") is False
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 1
+
+
+def test_first_admin_whose_email_belongs_to_someone_else_refuses(app):
+    with app.app_context():
+        users.register("alice", "alice@fab.example", PASSWORD)
+        with pytest.raises(ConflictError):
+            users.ensure_admin("root-admin", "Litho-Admin-Start-77", "alice@fab.example")
 
 
 def test_first_admin_with_a_weak_password_refuses_to_start(make_app, tmp_path, monkeypatch):

@@ -192,19 +192,26 @@ def create_admin(username: str, email: str, password: str) -> User:
 def ensure_admin(username: str, password: str, email: str | None = None) -> bool:
     """Create the first admin from the environment unless that username exists; True if created.
 
-    Idempotent: an existing user of that name is left as it is (its password is not reset). The
-    default email is ``<username>@localhost``, which ordinary registration would refuse.
+    Idempotent: an existing user of that name is left as it is (its password is not reset),
+    also when another process creates it between this one's look and its insert (gunicorn's
+    workers start together, each running this). The default email is
+    ``<username>@localhost``, which ordinary registration would refuse.
     """
     exists = db.session.scalar(select(User.id).where(User.username_key == username.lower()))
     if exists is not None:
         return False
-    register(
-        username,
-        email or f"{username.lower()}@localhost",
-        password,
-        role=Role.ADMIN,
-        validate_email_address=email is not None,
-    )
+    try:
+        register(
+            username,
+            email or f"{username.lower()}@localhost",
+            password,
+            role=Role.ADMIN,
+            validate_email_address=email is not None,
+        )
+    except ConflictError as exc:
+        if exc.code != "username_taken":
+            raise
+        return False
     return True
 
 
