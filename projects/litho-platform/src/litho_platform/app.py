@@ -9,7 +9,6 @@ from typing import Any
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import event, inspect
-from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from litho_platform import commands, errors, local_cache, metrics, observability
@@ -145,9 +144,5 @@ def bootstrap_admin(app: Flask) -> None:
         except errors.ProblemError as exc:
             reasons = "; ".join(item["message"] for item in exc.errors or []) or exc.detail
             raise ConfigError(f"LITHO_ADMIN_USERNAME/PASSWORD refused: {reasons}") from None
-        except IntegrityError:
-            # Another worker process created the same admin a moment earlier.
-            db.session.rollback()
-            created = False
         if created:
             app.logger.info("created admin user %s", username)

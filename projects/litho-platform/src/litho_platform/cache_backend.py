@@ -40,6 +40,7 @@ class TolerantRedisCache(RedisCache):
 
     def _guard(self, operation: Callable[[], T], fallback: T) -> T:
         return self._outage.call(operation, lambda: fallback)
+
     def get(self, key: str) -> Any:
         return self._guard(lambda: super(TolerantRedisCache, self).get(key), None)
 

@@ -69,10 +69,6 @@ def configure_logging(app: Flask) -> None:
     logger = logging.getLogger("litho_platform")
     logger.removeHandler(default_handler)
     logger.setLevel(app.config["LOG_LEVEL"])
-    _use_json_handler(logger)
-
-
-def _use_json_handler(logger: logging.Logger) -> None:
     if json_handler not in logger.handlers:
         logger.addHandler(json_handler)
     # The handler above writes them; a root handler (a Celery worker's) must not write them again.

@@ -339,6 +339,24 @@ def test_first_admin_created_by_another_worker_meanwhile_is_left_alone(app, monk
         assert db.session.scalar(db.select(db.func.count(User.id))) == 1
 
 
+def test_first_admin_inserted_by_another_worker_meanwhile_is_left_alone(app, monkeypatch):
+    # The other worker's insert lands between this one's checks and its own insert.
+    real_hash = users.hash_password
+
+    def another_worker_inserts(hasher, password):
+        with db.engine.begin() as other:
+            other.execute(db.insert(User).values(
+                username="root-admin", username_key="root-admin", email="root@localhost",
+                password_hash="x", role=Role.ADMIN, is_active=True,
+            ))
+        return real_hash(hasher, password)
+
+    monkeypatch.setattr(users, "hash_password", another_worker_inserts)
+    with app.app_context():
+        assert users.ensure_admin("root-admin", "Litho-Admin-Start-77") is False
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 1
+
+
 def test_first_admin_whose_email_belongs_to_someone_else_refuses(app):
     with app.app_context():
         users.register("alice", "alice@fab.example", PASSWORD)

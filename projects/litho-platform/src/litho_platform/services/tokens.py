@@ -131,10 +131,10 @@ def verify_request_token(count: Callable[[str | None], Outcome]) -> Outcome:
     first visit, before the view runs (and refused with the usual 401 if it must be). That
     request was counted against the tier its user had before the change.
     """
-    if not _accept_remembered_token():
+    expected = _accept_remembered_token()
+    if expected is None:
         verify_jwt_in_request()
-    outcome = count(EPOCH_KEY if "auth_epoch_expected" in g else None)
-    expected = g.pop("auth_epoch_expected", None)
+    outcome = count(None if expected is None else EPOCH_KEY)
     if expected is not None:
         epoch = _current_epoch() if outcome.value is NOT_READ else outcome.value
         if epoch is None or epoch != expected:
@@ -145,24 +145,25 @@ def verify_request_token(count: Callable[[str | None], Outcome]) -> Outcome:
     return outcome
 
 
-def _accept_remembered_token() -> bool:
+def _accept_remembered_token() -> str | None:
     """Accept the request's token without Flask-JWT-Extended's per-request parsing when this
     process has verified it (signature and expiry, jwt_manager.py) and remembers its check as
     accepted: the conclusion ``verify_jwt_in_request()`` would reach, down to what it leaves in
-    ``g``, with the auth epoch left for the count to confirm. Any other token (unknown, a
-    refresh token, a check not remembered or not accepted) goes the library's way. The platform
-    registers no claims-verification callback; one added later must be checked here too."""
+    ``g``. Returns the auth epoch the check was made under, for the count to confirm; None
+    leaves the token to the library (unknown, a refresh token, a check not remembered or not
+    accepted). The platform registers no claims-verification callback; one added later must be
+    checked here too."""
     token = request_bearer_token()
     remembered = remembered_token(token) if token else None
     if remembered is None:
-        return False
+        return None
     header, claims = remembered
     check = local_cache(current_app, AUTH_CACHE).get(claims.get("jti"))
     if claims.get("type") != "access" or check is None or not _accepted(check[1]):
-        return False
-    g.auth_epoch_expected, g.token_check = check
+        return None
+    epoch, g.token_check = check
     accept_in_request(header, claims, _request_user(check[1][0]))
-    return True
+    return epoch
 
 
 def _revocation(claims: dict[str, Any]):

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from litho_platform.errors import ConflictError, NotFoundError, UnprocessableError
 from litho_platform.extensions import db
@@ -209,8 +210,13 @@ def ensure_admin(username: str, password: str, email: str | None = None) -> bool
             validate_email_address=email is not None,
         )
     except ConflictError as exc:
+        # Another process inserted it after this one looked, before this one's own check...
         if exc.code != "username_taken":
             raise
+        return False
+    except IntegrityError:
+        # ...or between this one's check and its insert.
+        db.session.rollback()
         return False
     return True
 
