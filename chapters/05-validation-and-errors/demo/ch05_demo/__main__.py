@@ -1,0 +1,20 @@
+"""``python -m ch05_demo``: serve the demo on 127.0.0.1:$PORT (default 5000)."""
+
+from __future__ import annotations
+
+import os
+
+from ch05_demo.app import create_app
+
+
+def main() -> None:
+    port = int(os.environ.get("PORT", "5000"))
+    app = create_app()
+    base = f"http://127.0.0.1:{port}"
+    print(f"ch05 demo API:  {base}/fem-runs", flush=True)
+    print(f"Swagger UI:     {base}/swagger  (spec: {base}/swagger.json)", flush=True)
+    app.run(host="127.0.0.1", port=port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Logic without HTTP: services raise ``ApiError`` subclasses, never build responses."""

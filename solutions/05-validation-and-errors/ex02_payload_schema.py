@@ -1,0 +1,113 @@
+"""Exercise 02: the FEM run payload as pydantic 2 models, and its errors as pointers.
+
+A FEM run arrives as nested JSON (already parsed into Python objects)::
+
+    {"wafer_id": "W01", "lot_id": "L24-001", "feature": "dense",
+     "focus_grid": [-0.1, 0.0, 0.1],
+     "measurements": [{"field": 1, "dose": 24.0, "focus": 0.0, "cd": 45.2}, ...]}
+
+Both models are strict (``"24"`` is not a number, ``true`` is not an integer, an integer is a
+valid float), refuse unknown fields, and refuse NaN and ±infinity in every float.
+
+``MeasurementIn``: ``field`` int 1..500; ``dose`` float, 0 < dose <= 500 (mJ/cm²);
+``focus`` float, -10 <= focus <= 10 (µm); ``cd`` float, 0 < cd <= 5000 (nm).
+
+``FemRunIn``: ``wafer_id`` str matching ``W`` and two ASCII digits (``W01``); ``lot_id`` str
+matching ``L``, two ASCII digits, ``-``, three ASCII digits (``L24-001``), nothing before or
+after (no trailing newline); ``feature`` ``"dense"`` or ``"iso"``, default ``"dense"``;
+``focus_grid`` list of 3 to 101 floats; ``measurements`` list of 1 to 2000 ``MeasurementIn``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+MAX_ECHO = 40
+MESSAGES = {"missing": "required", "extra_forbidden": "unknown field"}
+
+
+class StrictModel(BaseModel):
+    """Base of both models: strict types, unknown fields forbidden, NaN/inf refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+
+class MeasurementIn(StrictModel):
+    """One CD measurement (see the module docstring for the bounds)."""
+
+    field: int = Field(ge=1, le=500)
+    dose: float = Field(gt=0, le=500)
+    focus: float = Field(ge=-10, le=10)
+    cd: float = Field(gt=0, le=5000)
+
+
+class FemRunIn(StrictModel):
+    """One FEM run (see the module docstring)."""
+
+    wafer_id: str = Field(pattern=r"^W[0-9]{2}$")
+    lot_id: str = Field(pattern=r"^L[0-9]{2}-[0-9]{3}$")
+    feature: Literal["dense", "iso"] = "dense"
+    focus_grid: list[float] = Field(min_length=3, max_length=101)
+    measurements: list[MeasurementIn] = Field(min_length=1, max_length=2000)
+
+
+class RunInvalid(Exception):
+    """The payload failed ``FemRunIn``; ``errors`` is the list ``field_errors`` made."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__(f"{len(errors)} invalid values")
+        self.errors = errors
+
+
+def json_pointer(location: Sequence[str | int]) -> str:
+    """A pydantic ``loc`` as an RFC 6901 JSON pointer in URI-fragment form.
+
+    ``("measurements", 3, "cd")`` -> ``"#/measurements/3/cd"``; ``()`` -> ``"#"``. In each
+    part ``~`` becomes ``~0`` and ``/`` becomes ``~1`` (in that order): ``"a/b~c"`` ->
+    ``"#/a~1b~0c"``.
+    """
+    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
+    return "#" + "".join("/" + part for part in escaped)
+
+
+def describe(value: Any) -> str:
+    """A short text for a rejected value, safe to put in a JSON body.
+
+    dict -> ``"object of N members"``; list -> ``"array of N items"``; str -> the string
+    itself, cut to ``MAX_ECHO`` characters plus ``"…"`` when longer; anything else ->
+    ``repr(value)`` cut the same way (``nan``, ``inf``, ``True``, ``None``, ``1.5``).
+    """
+    if isinstance(value, dict):
+        return f"object of {len(value)} members"
+    if isinstance(value, list):
+        return f"array of {len(value)} items"
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= MAX_ECHO else text[:MAX_ECHO] + "…"
+
+
+def field_errors(error: ValidationError) -> list[dict[str, str]]:
+    """One entry per pydantic error, in pydantic's order.
+
+    ``{"pointer": json_pointer(loc), "detail": message, "rejected": describe(input)}`` where
+    the message is ``"required"`` for a missing field, ``"unknown field"`` for an extra one and
+    pydantic's ``msg`` otherwise; a missing field has no ``rejected`` (there was no value).
+    """
+    entries = []
+    for item in error.errors(include_url=False):
+        entry = {"pointer": json_pointer(item["loc"]),
+                 "detail": MESSAGES.get(item["type"], item["msg"])}
+        if item["type"] != "missing":
+            entry["rejected"] = describe(item["input"])
+        entries.append(entry)
+    return entries
+
+
+def validate_run(document: object) -> FemRunIn:
+    """``FemRunIn`` from a parsed JSON document, or ``RunInvalid`` with every error."""
+    try:
+        return FemRunIn.model_validate(document)
+    except ValidationError as exc:
+        raise RunInvalid(field_errors(exc)) from None
