@@ -1,0 +1,1 @@
+"""The demo's logic, free of Flask: analysis numbers, validation, storage, plots."""
