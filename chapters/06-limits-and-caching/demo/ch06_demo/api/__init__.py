@@ -1,0 +1,1 @@
+"""The HTTP layer: one restx Namespace per resource, thin resources calling the services."""

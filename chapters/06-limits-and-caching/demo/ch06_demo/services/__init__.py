@@ -1,0 +1,1 @@
+"""Logic behind the API, free of Flask: callers pass the session."""
