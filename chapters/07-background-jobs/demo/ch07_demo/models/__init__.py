@@ -1,0 +1,5 @@
+"""The demo's tables."""
+
+from ch07_demo.models.jobs import Job
+
+__all__ = ["Job"]
