@@ -103,8 +103,9 @@ def plant(test_file: Path, rng: random.Random | None = None) -> list[Canary]:
     )
     inserts: dict[int, list[str]] = {}
     for canary in canaries:
-        text = ("" if binds_pytest else "\n\nimport pytest") + (f"\n\n@pytest.mark.points({rng.choice(points)})\n"
-                f"def {canary.name}(ex):\n{_body(rng, canary.passes)}")
+        marker = f"@pytest.mark.points({rng.choice(points)})"
+        text = ("" if binds_pytest else "\n\nimport pytest") + (
+            f"\n\n{marker}\ndef {canary.name}(ex):\n{_body(rng, canary.passes)}")
         inserts.setdefault(canary.after_line, []).append(text)
     out: list[str] = []
     for number, line in enumerate(lines, 1):

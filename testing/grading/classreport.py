@@ -47,7 +47,8 @@ def _histogram(chapter: str, scores: list[float], most: float) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     data = base64.b64encode(buffer.getvalue()).decode()
-    return f'<img alt="score distribution of {html.escape(chapter)}" src="data:image/png;base64,{data}">'
+    label = html.escape(f"score distribution of {chapter}")
+    return f'<img alt="{label}" src="data:image/png;base64,{data}">'
 
 
 def _slug(name: str) -> str:

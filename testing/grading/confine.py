@@ -211,11 +211,11 @@ class CgroupV1:
         found: dict[str, Path] = {}
         try:
             mounts = Path("/proc/self/mountinfo").read_text().splitlines()
-            own = dict(
-                (ctrl, line.split(":", 2)[2])
+            own = {
+                ctrl: line.split(":", 2)[2]
                 for line in Path("/proc/self/cgroup").read_text().splitlines()
                 for ctrl in line.split(":", 2)[1].split(",")
-            )
+            }
         except OSError:
             cls._bases = {}
             return {}

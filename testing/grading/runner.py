@@ -331,7 +331,7 @@ class Runner:
                     for e in unit.exercises]
 
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            for unit, results in zip(units, pool.map(run, units), strict=True):
+            for _unit, results in zip(units, pool.map(run, units), strict=True):
                 for result in results:
                     by_key[f"{result.chapter}/{result.exercise}"] = result
                     if progress:
@@ -368,7 +368,7 @@ class Runner:
                     binds.append((database.socket_dir, confine.POSTGRES_SOCKET_DIR, False))
                     env["TEST_DATABASE_URL"] = database.url()
                 except ServiceError as exc:
-                    env["TEST_DATABASE_URL"] = f"postgresql+psycopg://none@/none?host=/nonexistent"
+                    env["TEST_DATABASE_URL"] = "postgresql+psycopg://none@/none?host=/nonexistent"
                     env["GRADE_SERVICE_ERROR"] = str(exc)
         else:
             scratch = unit.scratch or Path(tempfile.mkdtemp(prefix="grade-unit-"))

@@ -271,10 +271,10 @@ class _Guard:
                 self._check_address(args[1])
         elif event in _INTROSPECTION_EVENTS:
             self._tamper(event, event)
-        elif event in ("object.__getattr__", "object.__setattr__"):
-            if len(args) > 1 and args[1] in _FRAME_ATTRIBUTES:
-                verb = "reading" if event == "object.__getattr__" else "replacing"
-                self._tamper(event, f"{verb} {type(args[0]).__name__}.{args[1]}")
+        elif (event in ("object.__getattr__", "object.__setattr__") and len(args) > 1
+              and args[1] in _FRAME_ATTRIBUTES):
+            verb = "reading" if event == "object.__getattr__" else "replacing"
+            self._tamper(event, f"{verb} {type(args[0]).__name__}.{args[1]}")
 
     @staticmethod
     def _check_address(address) -> None:
@@ -304,7 +304,7 @@ def set_cpu_limit(soft: int, hard: int) -> None:
     """The plugin's per-test CPU limit; the guard lets only this call change limits."""
     import resource
 
-    guards = [hook for hook in _installed]
+    guards = list(_installed)
     for guard in guards:
         guard.busy.active = True
     try:

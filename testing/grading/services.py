@@ -76,8 +76,8 @@ class PrivatePostgres:
             return None
         try:
             entry = pwd.getpwnam("postgres")
-        except KeyError:
-            raise ServiceError("grading as root needs a 'postgres' OS user to run PostgreSQL")
+        except KeyError as exc:
+            raise ServiceError("grading as root needs a 'postgres' OS user to run PostgreSQL") from exc
         return entry.pw_uid, entry.pw_gid
 
     def start(self) -> None:
