@@ -77,7 +77,8 @@ class PrivatePostgres:
         try:
             entry = pwd.getpwnam("postgres")
         except KeyError as exc:
-            raise ServiceError("grading as root needs a 'postgres' OS user to run PostgreSQL") from exc
+            raise ServiceError("grading as root needs a 'postgres' OS user to run "
+                               "PostgreSQL") from exc
         return entry.pw_uid, entry.pw_gid
 
     def start(self) -> None:
