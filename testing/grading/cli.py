@@ -5,6 +5,7 @@
     course grade --submission PATH [--ch NN] [--out DIR] [--extra-tests DIR] [--unconfined]
     course grade --class DIR [--out DIR] [--extra-tests DIR] [--jobs N] [--unconfined]
     course verify [--ch NN]                      starters fail, solutions pass, points, demos
+    course mutants [--ch NN] [--min PCT]         mutants of each solution the tests kill
     course new-exercise --ch NN --name slug      scaffold an exercise
 """
 
@@ -61,10 +62,12 @@ def _grade_one(args: argparse.Namespace, runner: Runner) -> int:
     extra = Path(args.extra_tests).resolve() if args.extra_tests else None
     submission = Path(args.submission).resolve()
     print(f"Grading {submission}", flush=True)
-    result = runner.grade_submission(submission, args.ch, extra, _progress_line)
+    result = runner.grade_submission(submission, args.ch, extra, _progress_line, args.exercise)
     paths = reports.write_all(result, Path(args.out))
     print("\n" + reports.summary(result))
     print(f"\nReports: {', '.join(str(p) for p in paths.values())}")
+    if args.require_full and result.points < result.max_points:
+        return 1
     return 0
 
 
@@ -139,6 +142,30 @@ def cmd_verify(args: argparse.Namespace, course: Course) -> int:
         return 0 if verify.verify(course, runner, args.ch) else 1
 
 
+def cmd_mutants(args: argparse.Namespace, course: Course) -> int:
+    from grading import mutants
+
+    return 0 if mutants.run(course, args.ch, args.min) else 1
+
+
+def cmd_autograder(args: argparse.Namespace, course: Course) -> int:
+    from grading import autograder
+
+    out = Path(args.out or f"grades/autograder{'-ch' + args.ch if args.ch else ''}.zip")
+    print(f"Gradescope autograder bundle: {autograder.bundle(course, out, args.ch)}")
+    return 0
+
+
+def cmd_classroom(args: argparse.Namespace, course: Course) -> int:
+    from grading import autograder
+
+    out = Path(args.out or f"grades/classroom-ch{args.ch}.yml")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(autograder.classroom_workflow(course, args.ch))
+    print(f"GitHub Classroom workflow: {out} (copy it to .github/workflows/ of the template)")
+    return 0
+
+
 def cmd_new_exercise(args: argparse.Namespace, course: Course) -> int:
     created = scaffold.new_exercise(course, args.ch, args.name, args.points)
     for path in created:
@@ -169,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--ch", help="only this chapter (NN)")
     grade.add_argument("--out", default="grades", help="report folder (default: grades)")
     grade.add_argument("--extra-tests", help="private tests: DIR/NN-slug/test_exNN_slug.py")
+    grade.add_argument("--exercise", help="only this exercise (exNN_slug; with --ch)")
+    grade.add_argument("--require-full", action="store_true",
+                       help="exit 1 unless every point is earned (for CI graders)")
     timing(grade)
     grade.set_defaults(func=cmd_grade)
 
@@ -182,6 +212,21 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--ch", help="only this chapter (NN)")
     timing(ver)
     ver.set_defaults(func=cmd_verify)
+
+    mut = sub.add_parser("mutants", help="mutate each solution; report the mutants tests kill")
+    mut.add_argument("--ch", help="only this chapter (NN)")
+    mut.add_argument("--min", type=float, help="fail when a chapter kills fewer (percent)")
+    mut.set_defaults(func=cmd_mutants)
+
+    bundle = sub.add_parser("autograder", help="build a Gradescope autograder zip")
+    bundle.add_argument("--ch", help="only this chapter (NN)")
+    bundle.add_argument("--out", help="zip path (default grades/autograder[-chNN].zip)")
+    bundle.set_defaults(func=cmd_autograder)
+
+    room = sub.add_parser("classroom", help="write a GitHub Classroom autograding workflow")
+    room.add_argument("--ch", required=True, help="chapter (NN)")
+    room.add_argument("--out", help="file (default grades/classroom-chNN.yml)")
+    room.set_defaults(func=cmd_classroom)
 
     new = sub.add_parser("new-exercise", help="scaffold starter, test, solution and README row")
     new.add_argument("--ch", required=True, help="chapter (NN)")

@@ -302,10 +302,14 @@ class Runner:
 
     def grade_submission(self, submission: Path, chapter: str | None = None,
                          extra_tests: Path | None = None,
-                         progress: ProgressFn | None = None) -> GradeResult:
-        """Grade a trainee's copy in a sandbox, one exercise per unit."""
+                         progress: ProgressFn | None = None,
+                         exercise: str | None = None) -> GradeResult:
+        """Grade a trainee's copy in a sandbox, one exercise per unit (or only ``exercise``)."""
         started = time.monotonic()
-        exercises = self.course.exercises(chapter)
+        exercises = [e for e in self.course.exercises(chapter)
+                     if exercise is None or e.name == exercise]
+        if not exercises:
+            raise LayoutError(f"no exercise {exercise!r} in {chapter or 'the course'}")
         problems = _submission_problems(submission, exercises)
         root = Path(tempfile.mkdtemp(prefix="grade-"))
         try:
