@@ -64,7 +64,7 @@ def _sites(tree: ast.Module) -> list[tuple[ast.AST, str, int]]:
     sites: list[tuple[ast.AST, str, int]] = []
     in_function: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             in_function.update(id(n) for n in ast.walk(node))
     for node in ast.walk(tree):
         if id(node) in skip or id(node) not in in_function:

@@ -21,7 +21,8 @@ def test_gradescope_bundle_runs_in_a_gradescope_like_root(course: Course, tmp_pa
     with zipfile.ZipFile(bundle) as archive:
         names = archive.namelist()
         archive.extractall(root / "source")
-    assert "setup.sh" in names and "run_autograder" in names
+    assert "setup.sh" in names
+    assert "run_autograder" in names
     assert not any(n.startswith("solutions") or "/solutions/" in n for n in names)
     run = root / "source" / "run_autograder"
     run.chmod(0o755)
@@ -53,6 +54,9 @@ def test_class_report_opens_offline(runner: Runner, course: Course, tmp_path: Pa
     index = classreport.write_report(results, tmp_path)
     page = index.read_text()
     assert "data:image/png;base64," in page
-    assert "http://" not in page and "https://" not in page and "<script" not in page
-    assert "ex02_in_spec" in page and "test_inside: NotImplementedError" in page
+    assert "http://" not in page
+    assert "https://" not in page
+    assert "<script" not in page
+    assert "ex02_in_spec" in page
+    assert "test_inside: NotImplementedError" in page
     assert (index.parent / "submissions" / "bob.html").read_text().count("<tr>") == 4
