@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import json
 import os
 import random
@@ -241,9 +242,13 @@ class Runner:
 
         Collection imports the instructor's test modules and the chapter demos, never exercise
         code (the ``ex`` fixture loads that at run time), so it runs unsandboxed. Node ids are
-        relative to ``cwd``: sandboxes built alike share one collection.
+        relative to ``cwd``: sandboxes built alike (same files, same contents) share one
+        collection.
         """
-        key = (str(cwd.name), tuple(str(f.relative_to(cwd)) for f in files))
+        digest = hashlib.sha256()
+        for path in sorted({*files, *(p for f in files for p in f.parent.glob("conftest.py"))}):
+            digest.update(str(path.relative_to(cwd)).encode() + b"\0" + path.read_bytes())
+        key = (str(cwd.name), tuple(str(f.relative_to(cwd)) for f in files), digest.hexdigest())
         with self._lock:
             if key in self._collected:
                 return self._collected[key]
