@@ -58,5 +58,6 @@ def test_class_report_opens_offline(runner: Runner, course: Course, tmp_path: Pa
     assert "https://" not in page
     assert "<script" not in page
     assert "ex02_in_spec" in page
-    assert "test_inside: NotImplementedError" in page
+    bob = index.parent / "submissions" / "bob.html"
+    assert "test_inside: NotImplementedError" in page, bob.read_text()
     assert (index.parent / "submissions" / "bob.html").read_text().count("<tr>") == 4
