@@ -13,16 +13,20 @@ CHN = $(shell printf '%02d' $$((10#$(firstword $(subst -, ,$(CH))))) 2>/dev/null
 CHAPTER_DIR = $(firstword $(wildcard chapters/$(CHN)-*))
 
 .PHONY: help venv run run-stack test lint demo check grade verify new-exercise new-service \
-        load bench-litho bench-api lock clean
+        load bench-litho bench-api bench-grading mutants autograder classroom lock clean
 
 help:
 	@echo "make run                         start the litho platform (embedded default)"
 	@echo "make test                        lint, the whole test suite, and make verify"
 	@echo "make demo CH=NN                  run chapter NN's demo"
 	@echo "make check [CH=NN] [WATCH=1]     check your exercises; see what to do next"
-	@echo "make grade SUBMISSION=path [CH=NN] [OUT=dir] [EXTRA=dir]"
-	@echo "make grade CLASS=dir [OUT=dir] [EXTRA=dir]"
-	@echo "make verify [CH=NN]              starters fail, solutions pass, points, demos"
+	@echo "make grade SUBMISSION=path [CH=NN] [OUT=dir] [EXTRA=dir] [UNCONFINED=1]"
+	@echo "make grade CLASS=dir [OUT=dir] [EXTRA=dir] [JOBS=N] [UNCONFINED=1]"
+	@echo "make verify [CH=NN] [MUTANTS=1]  starters fail, solutions pass, points, demos"
+	@echo "make mutants [CH=NN]             mutants of each solution the graded tests kill"
+	@echo "make autograder [CH=NN]          Gradescope autograder zip"
+	@echo "make classroom CH=NN             GitHub Classroom autograding workflow"
+	@echo "make bench-grading               grading overhead: sandbox, submission, class"
 	@echo "make new-exercise CH=NN NAME=slug"
 	@echo "make new-service [ARGS=...]      bake the service template"
 	@echo "make load                        locust against a running platform"
@@ -68,10 +72,25 @@ grade: venv
 		|| { echo "usage: make grade SUBMISSION=path | CLASS=dir [CH=NN] [OUT=dir] [EXTRA=dir]"; exit 2; }
 	$(BIN)/course grade $(if $(SUBMISSION),--submission "$(SUBMISSION)") \
 		$(if $(CLASS),--class "$(CLASS)") $(if $(CH),--ch $(CH)) --out "$(or $(OUT),grades)" \
-		$(if $(EXTRA),--extra-tests "$(EXTRA)")
+		$(if $(EXTRA),--extra-tests "$(EXTRA)") $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(UNCONFINED),--unconfined)
 
 verify: venv
 	$(BIN)/course verify $(if $(CH),--ch $(CH))
+	$(if $(MUTANTS),$(BIN)/course mutants $(if $(CH),--ch $(CH)))
+
+mutants: venv
+	$(BIN)/course mutants $(if $(CH),--ch $(CH))
+
+autograder: venv
+	$(BIN)/course autograder $(if $(CH),--ch $(CH)) $(if $(OUT),--out "$(OUT)")
+
+classroom: venv
+	@test -n "$(CH)" || { echo "usage: make classroom CH=NN [OUT=file]"; exit 2; }
+	$(BIN)/course classroom --ch $(CH) $(if $(OUT),--out "$(OUT)")
+
+bench-grading: venv
+	$(BIN)/python testing/bench/bench_grading.py
 
 new-exercise: venv
 	@test -n "$(CH)" -a -n "$(NAME)" || { echo "usage: make new-exercise CH=NN NAME=slug"; exit 2; }

@@ -9,11 +9,15 @@ What a test author uses:
   implementation (``--impl solutions`` by default, ``exercises`` for a trainee's own work, or a
   path). A module that cannot be imported fails the test with the reason, not the session.
 - ``load_exercise(chapter, name)`` for a test that needs another exercise's module.
-- ``postgres_url`` / ``redis_url`` / ``amqp_url``: a live local service, skipped with a reason
-  when it is not there, failed instead when ``REQUIRE_SERVICES=1``.
+- ``postgres_url`` / ``redis_url`` / ``amqp_url``: a live service, skipped with a reason when it
+  is not there, failed instead when ``REQUIRE_SERVICES=1``. The only way a graded test reaches
+  a service: in a sandbox they hand the submission its own confined instance.
 
-What the grader uses: ``--grade-report FILE`` writes one JSON line per graded test, and
-``--sandbox POLICY.json`` confines the exercise code once collection is over (see ``sandbox``).
+What the grader uses: ``--grade-fd N`` streams one JSON record per test (and a ``start`` record
+before each, a ``complete`` record at the end) to an inherited pipe; ``--grade-cpu S`` gives each
+test a CPU-time budget; once collection is over ``--grade-redis`` starts a private Redis,
+``--grade-seccomp`` forbids new processes and ``--sandbox POLICY.json`` installs the audit hook
+(see ``confine`` and ``sandbox``).
 """
 
 from __future__ import annotations
@@ -21,23 +25,24 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import resource
+import signal
 import socket
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from grading.layout import Implementation, chapter_of, exercise_of_test
 
-# The runner appends this file to every sandboxed run: one test that must fail and one that must
-# pass. A report that says otherwise was produced by code that tampered with pytest.
-CANARY_FILE = "test_grading_canary.py"
-CANARY = "__canary__"
-
 _IMPL_KEY = pytest.StashKey[Implementation]()
-_report = None  # the open --grade-report file, one per pytest process
+_CHANNEL_KEY = pytest.StashKey[object]()
+_INTEGRITY_KEY = pytest.StashKey[object]()
+_CPU_KEY = pytest.StashKey[float]()
+_channel = None  # the record pipe (sandbox.Channel) of this pytest process, when graded
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -47,8 +52,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("COURSE_IMPL", "solutions"),
         help="exercise implementation to test: solutions (default), exercises, or a directory",
     )
-    group.addoption("--grade-report", default=None, help="write one JSON line per graded test")
+    group.addoption("--grade-fd", type=int, default=None,
+                    help="stream one JSON record per graded test to this inherited descriptor")
     group.addoption("--sandbox", default=None, help="confine exercise code by this policy file")
+    group.addoption("--grade-cpu", type=float, default=None,
+                    help="CPU seconds each test may use (the process's, all threads)")
+    group.addoption("--grade-seccomp", action="store_true",
+                    help="refuse new processes once the tests run (Linux seccomp)")
+    group.addoption("--grade-redis", action="store_true",
+                    help="start a private Redis on this process's loopback for redis_url")
     group.addoption(
         "--grade-manifest", default=None, help="write the graded tests (points, hints) as JSON"
     )
@@ -68,32 +80,139 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): points this graded test is worth")
     config.addinivalue_line("markers", "services: needs a live local service (PostgreSQL, Redis…)")
     config.stash[_IMPL_KEY] = Implementation.named(config.getoption("impl"), config.rootpath)
-    report_path = config.getoption("grade_report")
-    if report_path:
-        # Opened now, before any exercise code runs, so the sandbox can refuse every later open.
-        global _report
-        _report = open(report_path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+    fd = config.getoption("grade_fd")
+    if fd is not None:
+        # Opened now, before any exercise code runs; see sandbox.Channel.
+        from grading.sandbox import Channel
 
-
-def pytest_unconfigure(config: pytest.Config) -> None:  # noqa: ARG001
-    global _report
-    if _report is not None:
-        _report.close()
-        _report = None
+        global _channel
+        _channel = Channel(fd)
 
 
 def _write_record(record: dict) -> None:
-    if _report is not None:
-        _report.write(json.dumps(record) + "\n")
+    if _channel is not None:
+        _channel.send(record)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> None:
-    policy = session.config.getoption("sandbox")
+    """Collection is over: start what the tests need, then confine what runs from now on."""
+    config = session.config
+    if config.getoption("grade_redis"):
+        from grading.services import start_private_redis
+
+        scratch = Path(os.environ.get("TMPDIR", "/tmp"))
+        session.stash[_REDIS_KEY] = start_private_redis(scratch / "redis")
+        os.environ["TEST_REDIS_URL"] = "redis://127.0.0.1:6379/0"
+    if _channel is not None:
+        session.stash[_INTEGRITY_KEY] = Integrity()
+    if config.getoption("grade_seccomp"):
+        from grading.confine import install_seccomp
+
+        install_seccomp()
+    policy = config.getoption("sandbox")
     if policy:
         from grading import sandbox
 
-        sandbox.install(sandbox.Policy.load(Path(policy)))
+        sandbox.install(sandbox.Policy.load(Path(policy)), _channel)
+
+
+_REDIS_KEY = pytest.StashKey[object]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    integrity = session.stash.get(_INTEGRITY_KEY, None)
+    if integrity is not None:
+        integrity.check()
+    _write_record({"complete": int(exitstatus)})
+
+
+class Integrity:
+    """Identity of every function and class of pytest, pluggy and the grader, taken before the
+    exercise code runs; a change afterwards (a patched ``_record``, ``TestReport`` method or
+    hook caller) is reported as tampering."""
+
+    PREFIXES = ("_pytest", "pluggy", "grading", "pytest")
+    VOLATILE = {"_reprcompare", "_assertion_pass", "_channel"}
+
+    def __init__(self) -> None:
+        self.modules = {name: module for name, module in sys.modules.items()
+                        if name.split(".")[0] in self.PREFIXES and module is not None}
+        self.snapshot = self._take()
+        self.reported = False
+
+    def _take(self) -> dict[tuple[str, str], int]:
+        seen: dict[tuple[str, str], int] = {}
+        for name, module in self.modules.items():
+            for attr, value in list(vars(module).items()):
+                if attr in self.VOLATILE or not callable(value):
+                    continue
+                seen[(name, attr)] = id(value)
+                if isinstance(value, type) and value.__module__ == name:
+                    for key, member in list(vars(value).items()):
+                        if callable(member) or isinstance(member, (classmethod, staticmethod)):
+                            seen[(name, f"{attr}.{key}")] = id(member)
+        return seen
+
+    def check(self) -> None:
+        if self.reported:
+            return
+        changed = [f"sys.modules[{name!r}]" for name, module in self.modules.items()
+                   if sys.modules.get(name) is not module]
+        if not changed:
+            now = self._take()
+            changed = [f"{name}.{attr}" for (name, attr), ident in self.snapshot.items()
+                       if now.get((name, attr)) != ident]
+            changed += [f"{name}.{attr}" for (name, attr) in now.keys() - self.snapshot.keys()]
+        if changed:
+            self.reported = True
+            _write_record({"tamper": "pytest or grading internals were changed: "
+                                     + ", ".join(sorted(changed)[:5])})
+
+
+# --- CPU budget per test ------------------------------------------------------------------------
+
+class CpuBudgetExceeded(pytest.fail.Exception):
+    pass
+
+
+def _on_cpu_budget(signum, frame) -> None:  # noqa: ARG001
+    raise CpuBudgetExceeded("the test used more than its CPU time budget", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):  # noqa: ARG001
+    """Announce each test to the grader and give it a CPU budget.
+
+    The budget counts this process's CPU time (every thread), not the wall clock, so a busy
+    machine changes nothing. Python code over budget fails the test (``SIGPROF``); code stuck in
+    C, which cannot be interrupted, is stopped by the kernel a little later (``RLIMIT_CPU``,
+    ``SIGXCPU``), and the grader names the test that was running.
+    """
+    budget = item.config.getoption("grade_cpu")
+    if _channel is not None:
+        _write_record({"start": item.nodeid})
+    if budget:
+        signal.signal(signal.SIGPROF, _on_cpu_budget)
+        signal.setitimer(signal.ITIMER_PROF, budget)
+        _arm_rlimit(budget + 2)
+    try:
+        return (yield)
+    finally:
+        if budget:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+
+
+def _arm_rlimit(seconds: float) -> None:
+    used = time.process_time()
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    target = int(used + seconds) + 1
+    if hard != resource.RLIM_INFINITY:
+        target = min(target, hard)
+    if target > soft or soft == resource.RLIM_INFINITY or target < soft:
+        from grading import sandbox
+
+        sandbox.set_cpu_limit(target, hard)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -117,7 +236,7 @@ def load_exercise(chapter: str, name: str, config: pytest.Config | None = None) 
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # a trainee's syntax error or crash at import is a failed test
+    except (Exception, SystemExit) as exc:  # a trainee's crash at import is a failed test
         sys.modules.pop(module_name, None)
         pytest.fail(f"{name} could not be imported: {type(exc).__name__}: {exc}", pytrace=False)
     return module
@@ -144,12 +263,20 @@ def _service_url(env_names: tuple[str, ...], default: str) -> str:
 
 def _require_service(label: str, url: str) -> str:
     parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port
+    socket_dir = parse_qs(parts.query).get("host", [""])[0]
     try:
+        if socket_dir.startswith("/"):  # a Unix socket (the grader's private PostgreSQL)
+            where = socket_dir
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(1.0)
+                sock.connect(os.path.join(socket_dir, f".s.PGSQL.{parts.port or 5432}"))
+            return url
+        host, port = parts.hostname or "127.0.0.1", parts.port
+        where = f"{host}:{port}"
         with socket.create_connection((host, port), timeout=1.0):
             return url
     except OSError as exc:
-        reason = f"{label} not reachable at {host}:{port} ({exc.strerror or exc})"
+        reason = f"{label} not reachable at {where} ({exc.strerror or exc})"
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail(f"{reason}; REQUIRE_SERVICES=1 demands it", pytrace=False)
         pytest.skip(reason)
@@ -157,13 +284,18 @@ def _require_service(label: str, url: str) -> str:
 
 @pytest.fixture
 def postgres_url() -> str:
-    """SQLAlchemy URL of the local PostgreSQL test database (``TEST_DATABASE_URL`` overrides)."""
+    """SQLAlchemy URL of a PostgreSQL database for tests (``TEST_DATABASE_URL`` overrides).
+
+    Graded in a sandbox, this is the submission's own unprivileged role and database on the
+    grader's private cluster, reached through a Unix socket.
+    """
     url = _service_url(("TEST_DATABASE_URL",), "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     return _require_service("PostgreSQL", url)
 
 
 @pytest.fixture
 def redis_url() -> str:
+    """URL of a Redis database for tests; in a sandbox, a private server on its own loopback."""
     return _require_service("Redis", _service_url(("TEST_REDIS_URL",), "redis://127.0.0.1:6379/15"))
 
 
@@ -203,6 +335,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         record = _record(item, phases)
         if record is not None:
             _write_record(record)
+        integrity = item.session.stash.get(_INTEGRITY_KEY, None)
+        if integrity is not None:
+            integrity.check()
     return report
 
 
@@ -228,10 +363,7 @@ def _last_line(text: str) -> str:
 
 def _identity(item: pytest.Item) -> dict | None:
     """Which exercise a test grades, and for how much; None for tests that grade nothing."""
-    if item.path.name == CANARY_FILE:
-        chapter = exercise = CANARY
-    else:
-        chapter, exercise = chapter_of(item.path), exercise_of_test(item.path)
+    chapter, exercise = chapter_of(item.path), exercise_of_test(item.path)
     if not (exercise and chapter):
         return None
     return {
@@ -240,6 +372,7 @@ def _identity(item: pytest.Item) -> dict | None:
         "exercise": exercise,
         "name": item.name,
         "points": _points(item),
+        "line": item.location[1] or 0,
         "hint": getattr(getattr(item, "module", None), "HINT", ""),
     }
 

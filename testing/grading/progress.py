@@ -65,6 +65,10 @@ class CheckView:
         selected = match_chapter(self.course.chapters(), chapter)
         label = "chapter " + ", ".join(selected) if chapter else "all chapters"
         print(f"Checking your exercises ({label})…", flush=True)
+        confinement = self.runner.confinement
+        if not confinement.confined:
+            print(f"  note: unconfined ({confinement.reason}): your code runs without the "
+                  "OS sandbox that grading uses", flush=True)
         changes: list[str] = []
 
         def on_result(result: ExerciseResult) -> None:

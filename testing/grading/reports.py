@@ -17,7 +17,10 @@ def _num(value: float) -> str:
 def summary(result: GradeResult, hints: bool = True) -> str:
     """A readable report: per exercise its points, the first failure and the hint."""
     lines = [f"Submission: {result.submission}"]
+    if result.confinement:
+        lines.append(f"Confinement: {_confinement(result.confinement)}")
     lines += [f"  ! {problem}" for problem in result.problems]
+    lines += [f"  ! REVIEW {e.chapter}/{e.exercise}: {e.flagged}" for e in result.flagged]
     for chapter, exercises in result.chapters().items():
         points = sum(e.points for e in exercises)
         most = sum(e.max_points for e in exercises)
@@ -29,8 +32,15 @@ def summary(result: GradeResult, hints: bool = True) -> str:
     return "\n".join(lines)
 
 
+def _confinement(data: dict) -> str:
+    if not data.get("confined"):
+        return f"unconfined ({data.get('reason', 'no OS sandbox')})"
+    return (f"{data['sandbox']}, {data['limits']} limits"
+            + (", seccomp" if data.get("seccomp") else ""))
+
+
 def _exercise_lines(exercise: ExerciseResult, hints: bool) -> list[str]:
-    mark = "ok  " if exercise.solved else "FAIL"
+    mark = "REVIEW" if exercise.flagged else ("ok  " if exercise.solved else "FAIL")
     lines = [f"  {mark} {exercise.exercise:<32} {_num(exercise.points):>4}/"
              f"{_num(exercise.max_points)}"]
     failure = exercise.first_failure
@@ -94,10 +104,15 @@ def gradescope(result: GradeResult) -> dict:
                 "status": "passed" if test.passed else "failed",
                 "output": output.strip(),
             })
+    notes = [*result.problems,
+             *(f"{e.chapter}/{e.exercise} withheld for review: {e.flagged}"
+               for e in result.flagged)]
+    if result.confinement:
+        notes.append(f"Confinement: {_confinement(result.confinement)}")
     return {
         "score": result.points,
         "execution_time": round(result.duration, 2),
-        "output": "\n".join(result.problems),
+        "output": "\n".join(notes),
         "tests": tests,
     }
 
@@ -113,7 +128,8 @@ def gradebook(results: dict[str, GradeResult], path: Path) -> None:
     most = next(iter(results.values())).max_points if results else 0
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["submission", "points", "max_points", *columns, "problems"])
+        writer.writerow(["submission", "points", "max_points", *columns, "flagged",
+                         "confinement", "problems"])
         for name, result in sorted(results.items()):
             cells: dict[str, float] = {}
             for exercise in result.exercises:
@@ -121,4 +137,13 @@ def gradebook(results: dict[str, GradeResult], path: Path) -> None:
                 cells[f"{exercise.chapter}/{exercise.exercise}"] = exercise.points
             writer.writerow([name, _num(result.points), _num(most),
                              *(_num(cells.get(c, 0.0)) for c in columns),
+                             "; ".join(f"{e.chapter}/{e.exercise}" for e in result.flagged),
+                             _confinement(result.confinement) if result.confinement else "",
                              "; ".join(result.problems)])
+
+
+def class_report(results: dict[str, GradeResult], out: Path) -> Path:
+    """The instructor's HTML view of a class run (``classreport``)."""
+    from grading.classreport import write_report
+
+    return write_report(results, out)

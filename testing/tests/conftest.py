@@ -39,9 +39,11 @@ def own_course(tmp_path: Path) -> Course:
 
 @pytest.fixture(scope="session")
 def runner(course: Course) -> Runner:
-    # One runner for the session: the instructor's tests are collected once. Tight limits keep
-    # the hostile cases quick; the sample tests take milliseconds.
-    return Runner(course, Settings(test_timeout=3, unit_timeout=12, jobs=2))
+    # One runner for the session: the instructor's tests are collected once. Tight CPU budgets
+    # keep the hostile cases quick (the sample tests take milliseconds of CPU); budgets count
+    # CPU time, so a busy machine does not change these results.
+    with Runner(course, Settings(test_cpu=3, unit_cpu=12, jobs=2)) as runner:
+        yield runner
 
 
 @pytest.fixture

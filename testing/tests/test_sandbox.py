@@ -48,6 +48,17 @@ attempt("subprocess", lambda: subprocess.run(["true"]))
 attempt("system", lambda: os.system("true"))
 attempt("kill_parent", lambda: os.kill(os.getppid(), 0))
 attempt("connect_remote", lambda: socket.create_connection(("192.0.2.1", 80), timeout=0.2))
+attempt("udp_remote", lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(
+    b"x", ("192.0.2.1", 53)))
+attempt("symlink_in_scratch", lambda: os.symlink(root / "solutions", root / "scratch" / "l"))
+attempt("climb_relative", lambda: open("../" * 8 + str(root / "work" / "public.txt")).read())
+attempt("remove_by_dir_fd", lambda: os.remove(
+    "../work/public.txt", dir_fd=os.open(root / "scratch", os.O_RDONLY)))
+attempt("open_folder_outside_scratch", lambda: os.open(root / "work", os.O_RDONLY))
+attempt("proc_of_parent", lambda: open(f"/proc/{os.getppid()}/environ").read())
+attempt("proc_of_self", lambda: open("/proc/self/status").read())
+attempt("setrlimit", lambda: __import__("resource").setrlimit(
+    __import__("resource").RLIMIT_CPU, (-1, -1)))
 print(json.dumps(results))
 '''
 
@@ -87,6 +98,14 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     ("system", "refused"),
     ("kill_parent", "refused"),
     ("connect_remote", "refused"),
+    ("udp_remote", "refused"),
+    ("symlink_in_scratch", "refused"),
+    ("climb_relative", "refused"),
+    ("remove_by_dir_fd", "refused"),
+    ("open_folder_outside_scratch", "refused"),
+    ("proc_of_parent", "refused"),
+    ("proc_of_self", "allowed"),
+    ("setrlimit", "refused"),
 ])
 def test_rule(outcomes: dict[str, str], operation: str, expected: str):
     assert outcomes[operation] == expected
