@@ -1,0 +1,1 @@
+"""The demo's logic, free of Flask: storage, validation, summaries, exports, retention."""

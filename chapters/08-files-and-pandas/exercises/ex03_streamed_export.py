@@ -1,0 +1,71 @@
+"""Exercise 03: stream an export as CSV or Parquet without building the file in memory.
+
+An export of a million measurements is tens of megabytes. Built with ``frame.to_csv()`` and
+returned, it sits in memory (twice: the frame and the text) before the first byte leaves, and
+the client waits for all of it. Streamed, the response is a generator: each batch of rows is
+encoded and sent while the next one is read, and memory holds one batch.
+
+Batches are DataFrames, such as ``pandas.read_csv(..., chunksize=n)`` produces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import pandas as pd
+import pyarrow as pa
+from flask import Response
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
+}
+
+
+class UnsupportedFormat(ValueError):
+    """The export format is not one of ``MEDIA_TYPES``."""
+
+
+def iter_csv(batches: Iterable[pd.DataFrame], columns: list[str]) -> Iterator[bytes]:
+    """Yield a UTF-8 CSV: the header line of ``columns`` first, then one chunk per batch.
+
+    Only ``columns`` are written, in that order (other columns of a batch are dropped; a
+    missing one raises ``KeyError``), without the index, lines ending in ``\\n``. The header
+    is yielded before the first batch is read; each batch's rows are yielded before the next
+    batch is read; an empty batch yields nothing. The output equals
+    ``pd.concat(batches)[columns].to_csv(index=False)`` encoded as UTF-8.
+    """
+    raise NotImplementedError(
+        "yield the header, then each batch encoded as CSV rows"
+    )
+
+
+def iter_parquet(batches: Iterable[pd.DataFrame], schema: pa.Schema) -> Iterator[bytes]:
+    """Yield a Parquet file with ``schema``: one row group per non-empty batch.
+
+    Each batch is reduced to ``schema.names`` and converted with that schema (``pyarrow``
+    raises on a value it cannot convert), without the index. The bytes of each row group are
+    yielded before the next batch is read, and the footer when the batches are exhausted:
+    concatenated, the chunks are a file ``pyarrow.parquet.read_table`` reads back. No batches
+    give a valid file with no rows.
+    """
+    raise NotImplementedError(
+        "write each batch as a row group through a ParquetWriter whose sink you drain after every"
+        " write"
+    )
+
+
+def export_response(
+    batches: Iterable[pd.DataFrame], schema: pa.Schema, fmt: str, filename_stem: str
+) -> Response:
+    """A streamed download of ``batches`` as ``fmt`` (``"csv"`` or ``"parquet"``).
+
+    The body is the iterator of ``iter_csv(batches, schema.names)`` or ``iter_parquet(batches,
+    schema)``, handed to Flask as is (so nothing is encoded before the client reads);
+    ``Content-Type`` from ``MEDIA_TYPES``; ``Content-Disposition: attachment;
+    filename=<filename_stem>.<fmt>``; no ``Content-Length``. An unknown ``fmt`` raises
+    ``UnsupportedFormat`` before any batch is read.
+    """
+    raise NotImplementedError(
+        "check fmt, then return a Response whose body is the generator"
+    )
